@@ -1,0 +1,20 @@
+"""Scripted patch series for the end-to-end run: each module has patches(era) -> list[Patch]."""
+
+from __future__ import annotations
+
+import importlib
+
+# Run order: series that touch the same files sit together to keep incremental builds short.
+NAMES = [
+    "harmless_driver", "harmless_init", "native_only", "balanced", "special_case",
+    "native_head", "add_door", "lose_door", "refactor",
+]
+
+
+def patches(name: str, era: str):
+    module = importlib.import_module(f"series.{name}")
+    return module.patches(era)
+
+
+def branch(name: str) -> str:
+    return "e2e/" + name.replace("_", "-")

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Xen ELF note types, as numbered by the Xen public interface. */
+#ifndef _EXAMPLE_XEN_ELFNOTE_H
+#define _EXAMPLE_XEN_ELFNOTE_H
+
+#define XEN_ELFNOTE_ENTRY		1
+#define XEN_ELFNOTE_VIRT_BASE		3
+#define XEN_ELFNOTE_PADDR_OFFSET	4
+#define XEN_ELFNOTE_XEN_VERSION		5
+#define XEN_ELFNOTE_GUEST_OS		6
+#define XEN_ELFNOTE_GUEST_VERSION	7
+#define XEN_ELFNOTE_PAE_MODE		9
+#define XEN_ELFNOTE_FEATURES		10
+#define XEN_ELFNOTE_SUSPEND_CANCEL	14
+#define XEN_ELFNOTE_PHYS32_ENTRY	18
+#define XEN_ELFNOTE_PHYS32_RELOC	19
+
+#endif

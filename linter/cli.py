@@ -1,0 +1,119 @@
+"""The command line: thin, each subcommand imports its work when it runs (b4's way).
+
+A diff-only `check` never imports numpy, pyelftools or capstone: pre-commit runs it on every
+commit, so it must start about as fast as Python itself.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 the run itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from linter import __version__
+from linter.errors import ConfigError, EntrylintError
+
+EPILOG = "Rule docs: `entrylint explain EL110`. Exit: 0 clean, 1 findings at or above --fail-on, 2 error."
+FORMAT_CHOICES = ["text", "json", "sarif", "github", "gitlab", "junit", "patchwork", "checkpatch", "b4", "b4-review"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="entrylint", epilog=EPILOG,
+                                     description="Keeps the x86 boot entry paths of Linux converged.")
+    parser.add_argument("--version", action="version", version=f"entrylint {__version__}")
+    parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (like git -C)")
+    parser.add_argument("--debug", action="store_true", help="show a traceback when the run fails")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check a patch series (and images built before and after it)",
+                           epilog=EPILOG)
+    check.add_argument("sources", nargs="*", metavar="SOURCE",
+                       help="a git range (base..head), a commit, patch files, an mbox, or - for stdin")
+    check.add_argument("--staged", action="store_true", help="check the staged change (index against HEAD)")
+    check.add_argument("--image", metavar="VMLINUX", help="the image built with the series applied")
+    check.add_argument("--base-image", metavar="VMLINUX", help="the image built without the series")
+    check.add_argument("--format", choices=FORMAT_CHOICES, default="text")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    check.add_argument("--select", action="append", default=[], metavar="IDS",
+                       help="only these rules (ids or prefixes, comma separated; repeatable)")
+    check.add_argument("--ignore", action="append", default=[], metavar="IDS", help="not these rules")
+    check.add_argument("--fail-on", choices=["error", "warning", "note"], help="lowest severity that fails (default warning)")
+    check.add_argument("--profile", metavar="FILE", help="a profile TOML instead of the shipped x86_64 one")
+    check.add_argument("--config", metavar="FILE", help="a config file instead of the repository's .entrylint.toml")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the image cache")
+    check.add_argument("--target-url", metavar="URL", help="link to the full report (patchwork, b4-review)")
+    check.add_argument("--show-notes", action="store_true", help="b4/checkpatch formats: print notes too")
+    check.add_argument("-v", "--verbose", action="store_true", help="say which rules were skipped and why")
+
+    entries = sub.add_parser("entries", help="the doors of a vmlinux and how each is announced")
+    _image_args(entries, ["text", "json"])
+
+    gaps = sub.add_parser("gaps", help="what one path reaches before convergence and another does not")
+    _image_args(gaps, ["text", "json", "dot"])
+    gaps.add_argument("--path", help="the path to look at (default: every path)")
+    gaps.add_argument("--vs", help="compare with this path only")
+
+    rules = sub.add_parser("rules", help="list the rule catalogue")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+    explain = sub.add_parser("explain", help="print one rule's full docs")
+    explain.add_argument("rule", metavar="RULE")
+    return parser
+
+
+def _image_args(p: argparse.ArgumentParser, formats: list[str]) -> None:
+    p.add_argument("image", metavar="VMLINUX")
+    p.add_argument("--format", choices=formats, default="text")
+    p.add_argument("--profile", metavar="FILE")
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--validate", action="store_true", help="also decode with capstone and compare")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        if args.directory:
+            try:
+                os.chdir(args.directory)
+            except OSError as exc:
+                raise ConfigError(args.directory, f"cannot change to directory: {exc.strerror}") from None
+        return dispatch(args)
+    except EntrylintError as exc:
+        if args.debug:
+            raise
+        print(f"entrylint: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("entrylint: interrupted", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 1
+
+
+def dispatch(args) -> int:
+    if args.command == "check":
+        from linter.cmd_check import run
+    elif args.command == "entries":
+        from linter.cmd_entries import run
+    elif args.command == "gaps":
+        from linter.cmd_gaps import run
+    else:
+        from linter.cmd_rules import run
+    return run(args)
+
+
+def git_main() -> int:
+    """`git entrylint RANGE …` is `entrylint check RANGE …`."""
+    argv = sys.argv[1:]
+    if argv[:1] in (["-h"], ["--help"]) or not argv or argv[0] not in ("check", "entries", "gaps", "rules", "explain"):
+        argv = ["check", *argv]
+    return main(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""`entrylint check`: series (and images) in, findings out."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from linter.config import Config, find_config, find_repo_root
+from linter.context import Context
+from linter.engine import rule_info, run_rules, select_rules
+from linter.errors import ConfigError
+from linter.profile import Profile, load_profile
+from linter.result import PatchInfo, RunResult
+from linter.series import Series
+
+
+def _split_ids(values: list[str]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _is_file_source(src: str) -> bool:
+    return src == "-" or os.path.lexists(src)
+
+
+def load_series(args, profile: Profile) -> tuple[Series | None, object | None]:
+    """The Series the arguments name, and the git repository when one is at hand."""
+    wanted = profile.wants
+    files = [s for s in args.sources if _is_file_source(s)]
+    revisions = [s for s in args.sources if not _is_file_source(s)]
+    if files and (revisions or args.staged):
+        what = "--staged" if args.staged else f"'{revisions[0]}'"
+        raise ConfigError(what, "give either patch files (or -) or a git revision/--staged, not both "
+                          "(no such file either)" if revisions else "give either patch files or --staged, not both")
+    if len(revisions) > 1:
+        raise ConfigError(revisions[1], "give one revision range (base..head); no such file either")
+    if files:
+        from linter.series import series_from_files
+
+        stdin = sys.stdin.buffer.read() if "-" in files else None
+        series = series_from_files(files, wanted, stdin)
+        from linter.gitsource import find_repo
+
+        repo = find_repo(".")   # a patch on stdin inside a checkout (b4): marks read the tree
+        series.repo_root = repo.working_tree_dir if repo else None
+        return series, repo
+    if args.staged or revisions:
+        from linter.gitsource import open_repo, series_from_range, series_from_staged
+
+        repo = open_repo(".")
+        series = series_from_staged(repo, wanted) if args.staged else series_from_range(repo, revisions[0], wanted)
+        return series, repo
+    if args.image or args.base_image:
+        return None, None
+    raise ConfigError("entrylint check", "nothing to check: give a git range, patch files, - for stdin, or --staged")
+
+
+def run(args) -> int:
+    root = find_repo_root(".")
+    config = find_config(root, args.config)
+    profile = load_profile(args.profile or config.profile)
+    result = check(args, profile, config)
+    from linter.report import render
+
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                render(args.format, result, out)
+        except OSError as exc:
+            raise ConfigError(args.output, f"cannot write report: {exc.strerror or exc}") from None
+    else:
+        render(args.format, result, sys.stdout)
+        sys.stdout.flush()
+    if args.verbose:
+        for skipped in result.skipped_rules:
+            print(f"entrylint: skipped {skipped}", file=sys.stderr)
+    return result.exit_code
+
+
+def check(args, profile: Profile, config: Config) -> RunResult:
+    from rules import ALL
+
+    src = config.source or "command line"
+    select = _split_ids(args.select) or config.select
+    ignore = _split_ids(args.ignore) + config.ignore
+    rules = select_rules(ALL, select, ignore, "command line" if args.select or args.ignore else src)
+    for rid in config.severity:
+        if rid not in ALL:
+            raise ConfigError(src, f"key 'severity.{rid}' names no entrylint rule")
+    series, repo = load_series(args, profile)
+    marks = []
+    if series is not None:
+        from linter.gitsource import BlobReader
+        from linter.marks import mark_series
+
+        marks = mark_series(series, profile, BlobReader(repo) if repo is not None else None)
+    for image in (args.image, args.base_image):
+        if image and not os.path.exists(image):
+            raise ConfigError(image, "no such image file")
+    ctx = Context(series=series, marks=marks, profile=profile, repo_root=series.repo_root if series else None,
+                  image_path=args.image, base_image_path=args.base_image, use_cache=not args.no_cache)
+    findings, skipped = run_rules(ctx, rules, config.severity)
+    fail_on = args.fail_on or config.fail_on or "warning"
+    result = RunResult(
+        findings=findings,
+        patches=[PatchInfo(p.index, p.commit, p.subject, p.source) for p in (series.patches if series else [])],
+        rules=[rule_info(m, config.severity.get(rid)) for rid, m in rules.items()],
+        notes=(series.notes if series else []) + ctx.notes,
+        skipped_rules=skipped,
+        fail_on=fail_on,
+        target_url=args.target_url,
+        show_notes=args.show_notes or fail_on == "note",
+    )
+    if args.format in ("b4", "checkpatch") and not result.show_notes:
+        result.findings = [f for f in result.findings if f.severity != "note"]
+    return result

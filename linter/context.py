@@ -1,0 +1,53 @@
+"""Context: what rules read. Rules never parse input; everything they need is here.
+
+The image side is optional and loaded lazily: a diff-only run never imports numpy or
+pyelftools (pre-commit must stay close to Python's own start-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - types only
+    from linter.marks import HunkMark
+    from linter.profile import Profile
+    from linter.series import Series
+
+
+@dataclass
+class Context:
+    series: "Series | None"
+    marks: "list[HunkMark]"
+    profile: "Profile"
+    repo_root: str | None = None          # the git work tree the series belongs to, if any
+    image_path: str | None = None         # --image (the head, after the series)
+    base_image_path: str | None = None    # --base-image (before the series)
+    use_cache: bool = True
+    notes: list[str] = field(default_factory=list)   # things a rule could not read: shown to the user
+    _images: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def has(self) -> set[str]:
+        """What inputs this run has, matched against each rule's NEEDS."""
+        have = set()
+        if self.series is not None:
+            have.add("diff")
+        if self.image_path:
+            have.add("image")
+        if self.base_image_path:
+            have.add("base-image")
+        return have
+
+    def image(self, which: str = "head"):
+        """The ImageModel of --image ("head") or --base-image ("base"), built once per run."""
+        if which not in self._images:
+            from linter.image.model import load_image  # lazy: numpy and pyelftools live there
+
+            path = self.image_path if which == "head" else self.base_image_path
+            self._images[which] = load_image(path, self.profile, use_cache=self.use_cache)
+        return self._images[which]
+
+    def marked(self, path_scoped: bool = True) -> "list[HunkMark]":
+        """Hunks that touch entry code (path_scoped) or every watched hunk."""
+        return [m for m in self.marks if m.paths or not path_scoped]

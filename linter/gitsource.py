@@ -1,0 +1,148 @@
+"""Series from a git repository: a revision range, one commit, or the staged change.
+
+git runs with options that keep the checked repository from running anything: no fsmonitor, no
+external diff, no textconv, no hooks (entrylint checks untrusted series; a repository's own config
+must not become code execution). Patches come out of `git format-patch --stdout`, then go through
+the same email parser as patch files (series.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+import git
+
+from linter.errors import PatchError
+from linter.series import Patch, Series, Wanted, parse_diff, series_from_bytes
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+SAFE_CONFIG = [
+    "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=",
+    "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "diff.relative=false",
+    "-c", "core.quotePath=false", "-c", "format.signature=", "-c", "format.headers=",
+    "-c", "log.showSignature=false", "-c", "color.ui=false",
+]
+SAFE_DIFF = ["--no-ext-diff", "--no-textconv", "--no-color", "-M"]
+SAFE_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_EXTERNAL_DIFF": "",
+            "GIT_PAGER": "cat", "PAGER": "cat"}
+
+
+def open_repo(path: str = ".") -> git.Repo:
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise PatchError(os.path.abspath(path), "not inside a git repository "
+                         "(give patch files, an mbox, or run from the kernel tree)") from None
+
+
+def find_repo(path: str = ".") -> git.Repo | None:
+    try:
+        return open_repo(path)
+    except PatchError:
+        return None
+
+
+def run_git(repo: git.Repo, *args: str) -> bytes:
+    """Run git in the repository with the safe configuration; raise PatchError on failure."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
+    env.update(SAFE_ENV)
+    proc = repo.git.execute(["git", *SAFE_CONFIG, *args], with_extended_output=True,
+                            stdout_as_string=False, strip_newline_in_stdout=False, env=env,
+                            with_exceptions=False)
+    status, out, err = proc
+    if status != 0:
+        msg = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        first = next((ln for ln in msg.splitlines() if ln.strip()), f"git {args[0]} failed")
+        raise PatchError(" ".join(args[-1:]) or "git", first.removeprefix("fatal: "))
+    return out
+
+
+def resolve(repo: git.Repo, rev: str) -> str:
+    try:
+        return run_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}").decode().strip()
+    except PatchError:
+        raise PatchError(rev, f"unknown revision in {repo.working_tree_dir}") from None
+
+
+def series_from_range(repo: git.Repo, spec: str, wanted: Wanted | None) -> Series:
+    """`base..head`, `base...head`, or a single commit."""
+    notes: list[str] = []
+    if ".." in spec:
+        sym = "..." if "..." in spec else ".."
+        base_spec, head_spec = spec.split(sym, 1)
+        base = resolve(repo, base_spec or "HEAD")
+        head = resolve(repo, head_spec or "HEAD")
+        if sym == "..." or not _is_ancestor(repo, base, head):
+            merge_base = run_git(repo, "merge-base", base, head).decode().strip()
+            if sym == "..":
+                notes.append(f"{spec}: {base_spec} is not an ancestor of {head_spec or 'HEAD'}; checking the commits "
+                             f"of {head_spec or 'HEAD'} since their merge base {merge_base[:12]}")
+            base = merge_base
+        revs = [f"{base}..{head}"]
+    else:
+        head = resolve(repo, spec)
+        parents = run_git(repo, "rev-list", "--parents", "-n", "1", head).decode().split()[1:]
+        revs = [f"{head}^!"] if parents else ["--root", "-1", head]
+    listing = run_git(repo, "rev-list", "--reverse", "--parents", *[r for r in revs if r != "--root"]).decode()
+    commits = [ln.split() for ln in listing.splitlines() if ln.strip()]
+    for fields in commits:
+        if len(fields) > 2:
+            notes.append(f"merge commit {fields[0][:12]} skipped (a series is checked commit by commit)")
+    if not any(len(f) <= 2 for f in commits):
+        raise PatchError(spec, "no commits to check in this range" if not commits else "range holds only merge commits")
+    mbox = run_git(repo, "format-patch", "--stdout", "-k", "--no-stat", "--no-signature", "--no-binary",
+                   "--no-notes", "--encode-email-headers", *SAFE_DIFF, *revs)
+    series = series_from_bytes(mbox, spec, wanted)
+    series.notes = notes + series.notes
+    series.repo_root = repo.working_tree_dir
+    series.revision = spec
+    for patch in series.patches:
+        patch.source = "git"
+    return series
+
+
+def _is_ancestor(repo: git.Repo, base: str, head: str) -> bool:
+    try:
+        run_git(repo, "merge-base", "--is-ancestor", base, head)
+        return True
+    except PatchError:
+        return False
+
+
+def series_from_staged(repo: git.Repo, wanted: Wanted | None) -> Series:
+    """The index against HEAD: what `git commit` is about to record (the pre-commit case)."""
+    try:
+        base = resolve(repo, "HEAD")
+    except PatchError:
+        base = EMPTY_TREE  # the first commit of a repository
+    diff = run_git(repo, "diff", "--cached", "--no-binary", *SAFE_DIFF, base).decode("utf-8", "replace")
+    series = Series([], repo_root=repo.working_tree_dir, revision=":staged")
+    if not diff.strip():
+        series.notes.append("nothing staged")
+        return series
+    patchset, others = parse_diff(diff, "staged change", wanted)
+    series.patches.append(Patch(index=1, subject="staged change", source="index", patchset=patchset,
+                                other_files=others))
+    return series
+
+
+class BlobReader:
+    """Post-image file text at a commit (or the index), through git's persistent cat-file process."""
+
+    def __init__(self, repo: git.Repo):
+        self.repo = repo
+        self._cache: dict[tuple[str, str], list[str] | None] = {}
+
+    def lines(self, rev: str | None, path: str) -> list[str] | None:
+        """Lines of `path` at commit `rev` (None: the index). None when git does not have it."""
+        key = (rev or "", path)
+        if key not in self._cache:
+            ref = f"{rev}:{path}" if rev else f":{path}"
+            try:
+                _, _, _, stream = self.repo.git.stream_object_data(ref)
+                data = stream.read()
+                self._cache[key] = data.decode("utf-8", "replace").splitlines()
+            except (ValueError, git.GitCommandError, OSError):
+                self._cache[key] = None
+        return self._cache[key]
+

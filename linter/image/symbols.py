@@ -1,0 +1,113 @@
+"""The symbol table as numpy arrays: no Python object per symbol, names decoded on demand.
+
+A symbol is its index in .symtab (names are not unique: several static functions share one).
+Local symbols belong to the STT_FILE symbol before them (`file_group`), which tells statics of the
+same name apart.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+ELF64_SYM = np.dtype([("name", "<u4"), ("info", "u1"), ("other", "u1"), ("shndx", "<u2"),
+                      ("value", "<u8"), ("size", "<u8")])
+STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_SECTION, STT_FILE = 0, 1, 2, 3, 4
+STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
+
+# Labels that mark places (section bounds, padding) and alias real code: never a door or a node.
+MARKER = re.compile(r"_[se]?text|_[se]inittext|_[se]?data|_end|__pfx_.*|__.*_(start|end)|__(start|stop)_.*"
+                    r"|phys_startup_64|__.*_begin")
+
+ARRAYS = ("value", "size", "info", "shndx", "name_off", "file_group", "order", "strtab")
+
+
+class SymbolTable:
+    """Columns of .symtab plus the string table; index i is symbol i of the image."""
+
+    def __init__(self, value, size, info, shndx, name_off, file_group, order, strtab):
+        self.value = value            # uint64 addresses
+        self.size = size              # uint64
+        self.info = info              # uint8: type (low 4 bits) and binding (high 4)
+        self.shndx = shndx            # uint16 section index
+        self.name_off = name_off      # uint32 offset into strtab
+        self.file_group = file_group  # int32: index of the STT_FILE symbol a local follows, else -1
+        self.order = order            # int64: indices sorted by address
+        self.strtab = strtab          # uint8 array
+        self._strtab_bytes = None
+
+    # -- building ------------------------------------------------------------------------------
+    @classmethod
+    def from_elf(cls, symtab: np.ndarray, first_global: int, strtab: np.ndarray) -> "SymbolTable":
+        """From the raw .symtab bytes (a uint8 array) and .strtab; first_global is sh_info."""
+        syms = symtab.view(ELF64_SYM)
+        info = syms["info"].copy()
+        indices = np.arange(len(syms), dtype=np.int32)
+        file_mark = np.where((info & 0xF) == STT_FILE, indices, -1)
+        file_group = np.maximum.accumulate(file_mark) if len(syms) else file_mark
+        file_group[first_global:] = -1
+        value = syms["value"].astype(np.uint64)
+        return cls(value, syms["size"].astype(np.uint64), info, syms["shndx"].astype(np.uint16),
+                   syms["name"].astype(np.uint32), file_group.astype(np.int32),
+                   np.argsort(value, kind="stable"), np.array(strtab, dtype=np.uint8))
+
+    @classmethod
+    def from_arrays(cls, arrays: dict) -> "SymbolTable":
+        return cls(*(arrays[name] for name in ARRAYS))
+
+    def to_arrays(self) -> dict:
+        return {name: getattr(self, name) for name in ARRAYS}
+
+    # -- reading -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.value)
+
+    @property
+    def _bytes(self) -> bytes:
+        if self._strtab_bytes is None:
+            self._strtab_bytes = self.strtab.tobytes()
+        return self._strtab_bytes
+
+    def name(self, i: int) -> str:
+        start = int(self.name_off[i])
+        end = self._bytes.find(b"\0", start)
+        return self._bytes[start:end if end >= 0 else None].decode("utf-8", "replace")
+
+    def type(self, i: int) -> int:
+        return int(self.info[i]) & 0xF
+
+    def is_global(self, i: int) -> bool:
+        return int(self.info[i]) >> 4 != STB_LOCAL
+
+    def is_marker(self, i: int) -> bool:
+        return self.type(i) == STT_NOTYPE and int(self.size[i]) == 0 and bool(MARKER.fullmatch(self.name(i))) \
+            or self.name(i).startswith("__pfx_")
+
+    def file_name(self, i: int) -> str | None:
+        """The source file (basename, from STT_FILE) a local symbol came from."""
+        group = int(self.file_group[i])
+        return self.name(group) if group >= 0 else None
+
+    def find(self, name: str) -> np.ndarray:
+        """Indices of every symbol called `name` (the string table shares tails: search them all)."""
+        needle = name.encode() + b"\0"
+        data, positions, at = self._bytes, [], 0
+        while (at := data.find(needle, at)) >= 0:
+            positions.append(at)
+            at += 1
+        if not positions:
+            return np.empty(0, dtype=np.int64)
+        return np.nonzero(np.isin(self.name_off, np.array(positions, dtype=np.uint32)))[0]
+
+    def at(self, address: int) -> np.ndarray:
+        """Indices of the symbols whose value is exactly `address`."""
+        sorted_values = self.value[self.order]
+        lo = np.searchsorted(sorted_values, np.uint64(address), side="left")
+        hi = np.searchsorted(sorted_values, np.uint64(address), side="right")
+        return self.order[lo:hi]
+
+    def containing(self, address: int) -> np.ndarray:
+        """Indices of sized symbols whose [value, value+size) holds `address`."""
+        addr = np.uint64(address)
+        return np.nonzero((self.value <= addr) & (addr < self.value + self.size))[0]

@@ -1,0 +1,187 @@
+"""Marks: for every hunk of a watched file, the entry paths whose entry code it touches and the
+functions or asm labels it changes.
+
+Which function a changed line belongs to, best source first:
+  1. the post-image file from git (the commit, or the index for a staged change);
+  2. the pre-image from the checkout, for a patch that is not applied yet (b4 gives us those);
+  3. the hunk's own lines (a function that starts inside the hunk);
+  4. the hunk header's function context (git names the *previous* function when the definition
+     line is itself in the context: IMAGE-ANALYSIS.md measured 13 % wrong, hence last).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from unidiff import PatchedFile
+from unidiff.patch import Hunk
+
+from linter.csource import ASM_LABEL, C_KEYWORDS, C_NAME, Span, enclosing, spans
+from linter.profile import Profile
+from linter.series import Patch, Series
+
+COMMENT_ONLY = re.compile(r"^\s*(/\*.*|\*.*|//.*|\*/)?\s*$")
+
+
+@dataclass
+class ChangedLine:
+    line: int          # post-image line (for a removal: the post-image line where it was)
+    text: str
+    added: bool
+    function: str | None
+
+
+@dataclass
+class HunkMark:
+    patch: Patch
+    file: str
+    hunk: Hunk
+    line: int                                   # first changed post-image line
+    changes: list[ChangedLine]
+    functions: list[str]                        # functions/labels changed, in order
+    paths: list[str] = field(default_factory=list)          # entry paths whose entry code it touches
+    sequence: dict[str, list[str]] = field(default_factory=dict)  # path → its sequence functions changed
+    deleted_file: bool = False
+    new_file: bool = False
+
+    @property
+    def added(self) -> list[ChangedLine]:
+        return [c for c in self.changes if c.added]
+
+    @property
+    def removed(self) -> list[ChangedLine]:
+        return [c for c in self.changes if not c.added]
+
+    @property
+    def substantive(self) -> bool:
+        """Does it change code, not only comments and blank lines?"""
+        return any(not COMMENT_ONLY.match(c.text) for c in self.changes)
+
+
+class SourceLookup:
+    """Post-image (or pre-image) function spans of a file, from git when a repository is at hand."""
+
+    def __init__(self, blobs=None):
+        self.blobs = blobs                      # gitsource.BlobReader or None
+        self._spans: dict[tuple[str | None, str, bool], list[Span] | None] = {}
+
+    def file_spans(self, patch: Patch, path: str, post: bool) -> list[Span] | None:
+        if self.blobs is None:
+            return None
+        if post and patch.commit:
+            rev = patch.commit
+        elif post and patch.source == "index":
+            rev = None                        # the staged post-image is the index
+        elif not post and patch.source not in ("git", "index"):
+            rev = "HEAD"                      # a patch file on a checkout that does not have it yet
+        else:
+            return None
+        key = (rev, path, post)
+        if key not in self._spans:
+            lines = self.blobs.lines(rev, path)
+            self._spans[key] = spans(lines, path) if lines is not None else None
+        return self._spans[key]
+
+
+def mark_series(series: Series, profile: Profile, blobs=None) -> list[HunkMark]:
+    lookup = SourceLookup(blobs)
+    marks = []
+    for patch in series.patches:
+        for pf in patch.patchset:
+            marks += mark_file(patch, pf, profile, lookup)
+    return marks
+
+
+def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLookup) -> list[HunkMark]:
+    path = pf.source_file[2:] if pf.is_removed_file and pf.source_file.startswith("a/") else pf.path
+    post_spans = None if pf.is_removed_file else lookup.file_spans(patch, path, post=True)
+    pre_spans = lookup.file_spans(patch, pf.source_file[2:] if pf.source_file.startswith("a/") else path,
+                                  post=False) if post_spans is None else None
+    out = []
+    for hunk in pf:
+        changes = _changed_lines(hunk, path, post_spans, pre_spans)
+        if not changes:
+            continue
+        functions = list(dict.fromkeys(c.function for c in changes if c.function))
+        mark = HunkMark(patch=patch, file=path, hunk=hunk, line=changes[0].line, changes=changes,
+                        functions=functions, deleted_file=pf.is_removed_file, new_file=pf.is_added_file)
+        _assign_paths(mark, profile)
+        out.append(mark)
+    return out
+
+
+def _changed_lines(hunk: Hunk, path: str, post_spans, pre_spans) -> list[ChangedLine]:
+    local = _local_spans(hunk, path)
+    header_fn = _header_function(hunk.section_header, path)
+    out = []
+    next_target = hunk.target_start
+    for index, ln in enumerate(hunk):
+        if ln.is_added or ln.is_context:
+            next_target = ln.target_line_no + 1
+        if not (ln.is_added or ln.is_removed):
+            continue
+        post_line = ln.target_line_no if ln.is_added else max(next_target, 1)
+        fn = None
+        if post_spans is not None:
+            span = enclosing(post_spans, post_line)
+            fn = span.name if span else None
+        elif pre_spans is not None:
+            pre_line = ln.source_line_no if ln.is_removed else _source_position(hunk, ln)
+            span = enclosing(pre_spans, pre_line)
+            fn = span.name if span else None
+        else:
+            fn = _local_function(local, index) or header_fn
+        out.append(ChangedLine(post_line, ln.value.rstrip("\n"), ln.is_added, fn))
+    return out
+
+
+def _source_position(hunk: Hunk, target) -> int:
+    """The pre-image line just before an added line."""
+    last = hunk.source_start
+    for ln in hunk:
+        if ln is target:
+            return last
+        if ln.source_line_no:
+            last = ln.source_line_no
+    return last
+
+
+def _local_spans(hunk: Hunk, path: str) -> list[tuple[int, str]]:
+    """(index within the hunk, name) of the functions that begin inside the hunk itself."""
+    lines = [ln.value.rstrip("\n") for ln in hunk]
+    return [(s.start - 1, s.name) for s in spans(lines, path)]
+
+
+def _local_function(local: list[tuple[int, str]], index: int) -> str | None:
+    """The last function that begins inside the hunk at or before the hunk line `index`."""
+    names = [name for start, name in local if start <= index]
+    return names[-1] if names else None
+
+
+def _header_function(header: str, path: str) -> str | None:
+    if not header:
+        return None
+    m = ASM_LABEL.match(header) or re.match(r"^([A-Za-z_][\w.]*):", header)
+    if m:
+        return m.group(1)
+    for m in C_NAME.finditer(header):
+        if m.group(1) not in C_KEYWORDS and not m.group(1).isupper():
+            return m.group(1)
+    return None
+
+
+def _assign_paths(mark: HunkMark, profile: Profile) -> None:
+    paths: dict[str, None] = {}
+    for name, scope in profile.entry_scopes(mark.file):
+        seq = sorted(set(mark.functions) & profile.paths[name].sequence)
+        if seq:
+            mark.sequence[name] = seq
+        if scope == "file" or seq:
+            paths[name] = None
+    for fn in mark.functions:  # a sequence function that lives in a file the profile does not list
+        for name in profile.paths_of_function(fn):
+            if name not in paths:
+                mark.sequence.setdefault(name, []).append(fn)
+                paths[name] = None
+    mark.paths = list(paths)

@@ -1,0 +1,214 @@
+"""The profile: the domain knowledge (entry paths, loader notes, special-case patterns) as data.
+
+The shipped profile is rules/x86_64.toml. `--profile FILE` loads another one with the same keys;
+every key is validated here so a typo is one clear error naming the key, never a KeyError later.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from linter.errors import ConfigError
+
+SHIPPED = Path(__file__).resolve().parent.parent / "rules" / "x86_64.toml"
+SCOPES = ("file", "sequence")
+
+
+@dataclass(frozen=True)
+class EntryFile:
+    pattern: str               # a path or fnmatch glob, repository relative
+    scope: str                 # "file" or "sequence"
+    since: str | None = None
+    until: str | None = None
+    note: str | None = None
+
+    def matches(self, path: str) -> bool:
+        return fnmatch.fnmatchcase(path, self.pattern)
+
+
+@dataclass
+class EntryPath:
+    name: str
+    description: str
+    entry_symbols: list[str]
+    announced_by: list[str]
+    converges_at: list[str]
+    counterparts: list[str]
+    sequence: set[str]
+    entry_files: list[EntryFile]
+    joins: str | None = None   # the path this one becomes after its own sequence (pvh → native)
+
+
+@dataclass
+class NoteOwner:
+    owner: str
+    macro: str
+    constant_prefix: str
+    announces_entry: set[int]
+    types: dict[int, str]      # type number → short name ("ENTRY")
+
+    def type_by_name(self, name: str) -> int | None:
+        short = name.removeprefix(self.constant_prefix)
+        return next((t for t, n in self.types.items() if n == short), None)
+
+
+@dataclass
+class Profile:
+    name: str
+    arch: str
+    common_root: str
+    paths: dict[str, EntryPath]
+    notes: dict[str, NoteOwner]
+    special_files: list[str]
+    special_exclude: list[str]
+    special_patterns: list[re.Pattern]
+    source: str = "<shipped>"
+    _file_cache: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+
+    # -- queries ---------------------------------------------------------------------------------
+    def entry_scopes(self, path: str) -> list[tuple[str, str]]:
+        """(path name, scope) for every entry path whose entry files include this file."""
+        if path not in self._file_cache:
+            self._file_cache[path] = [
+                (p.name, ef.scope) for p in self.paths.values() for ef in p.entry_files if ef.matches(path)
+            ]
+        return self._file_cache[path]
+
+    def paths_of_function(self, function: str) -> list[str]:
+        return [p.name for p in self.paths.values() if function in p.sequence]
+
+    def is_watched(self, path: str) -> bool:
+        """Does any rule look at this file? (The series reader parses only these in full.)"""
+        return bool(self.entry_scopes(path)) or self.is_special_case_file(path)
+
+    def wants(self, path: str, diff_text: str = "") -> bool:
+        """Parse this file's diff? Watched files, and any file whose diff writes a loader note."""
+        return self.is_watched(path) or any(o.macro in diff_text for o in self.notes.values())
+
+    def is_special_case_file(self, path: str) -> bool:
+        if any(fnmatch.fnmatchcase(path, pat) for pat in self.special_exclude):
+            return False
+        return any(fnmatch.fnmatchcase(path, pat) for pat in self.special_files)
+
+    def all_entry_symbols(self) -> dict[str, str]:
+        return {sym: p.name for p in self.paths.values() for sym in p.entry_symbols}
+
+    def watched_globs(self) -> list[str]:
+        """Every file pattern the profile knows: for pre-commit's `files` filter."""
+        pats = [ef.pattern for p in self.paths.values() for ef in p.entry_files]
+        return sorted(set(pats + self.special_files))
+
+
+# -- loading and validation ----------------------------------------------------------------------
+def load_profile(path: str | Path | None = None) -> Profile:
+    source = str(path) if path else str(SHIPPED)
+    try:
+        with open(source, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(source, f"cannot read profile: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, f"not valid TOML: {exc}") from None
+    return _build(data, source)
+
+
+def _need(table: dict, key: str, kind: type | tuple, where: str, source: str, default=...):
+    if key not in table:
+        if default is not ...:
+            return default
+        raise ConfigError(source, f"missing key '{where}.{key}'")
+    value = table[key]
+    if not isinstance(value, kind):
+        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(source, f"key '{where}.{key}' must be a {expected}, not {type(value).__name__}")
+    return value
+
+
+def _strings(table: dict, key: str, where: str, source: str, default=...) -> list[str]:
+    values = _need(table, key, list, where, source, default)
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            raise ConfigError(source, f"key '{where}.{key}[{i}]' must be a string")
+    return list(values)
+
+
+def _build(data: dict, source: str) -> Profile:
+    head = _need(data, "profile", dict, "", source)
+    raw_paths = _need(data, "paths", dict, "", source)
+    if not raw_paths:
+        raise ConfigError(source, "key 'paths' names no entry path")
+    paths = {name: _build_path(name, body, source) for name, body in raw_paths.items()}
+    for p in paths.values():
+        for other in p.counterparts + ([p.joins] if p.joins else []):
+            if other not in paths:
+                raise ConfigError(source, f"key 'paths.{p.name}' names unknown path '{other}'")
+    notes = {owner: _build_notes(owner, body, source) for owner, body in data.get("notes", {}).items()}
+    special = data.get("special_case", {})
+    if not isinstance(special, dict):
+        raise ConfigError(source, "key 'special_case' must be a table")
+    patterns = []
+    for i, pat in enumerate(_strings(special, "patterns", "special_case", source, [])):
+        try:
+            patterns.append(re.compile(pat))
+        except re.error as exc:
+            raise ConfigError(source, f"key 'special_case.patterns[{i}]' is not a regular expression: {exc}") from None
+    return Profile(
+        name=_need(head, "name", str, "profile", source),
+        arch=_need(head, "arch", str, "profile", source),
+        common_root=_need(head, "common_root", str, "profile", source, "start_kernel"),
+        paths=paths,
+        notes=notes,
+        special_files=_strings(special, "files", "special_case", source, []),
+        special_exclude=_strings(special, "exclude", "special_case", source, []),
+        special_patterns=patterns,
+        source=source,
+    )
+
+
+def _build_path(name: str, body, source: str) -> EntryPath:
+    where = f"paths.{name}"
+    if not isinstance(body, dict):
+        raise ConfigError(source, f"key '{where}' must be a table")
+    files = []
+    for i, ef in enumerate(_need(body, "entry_files", list, where, source)):
+        at = f"{where}.entry_files[{i}]"
+        if not isinstance(ef, dict):
+            raise ConfigError(source, f"key '{at}' must be a table")
+        scope = _need(ef, "scope", str, at, source)
+        if scope not in SCOPES:
+            raise ConfigError(source, f"key '{at}.scope' must be one of {', '.join(SCOPES)}, not '{scope}'")
+        files.append(EntryFile(_need(ef, "path", str, at, source), scope,
+                               ef.get("since"), ef.get("until"), ef.get("note")))
+    joins = _need(body, "joins", str, where, source, None)
+    return EntryPath(
+        name=name,
+        description=_need(body, "description", str, where, source, ""),
+        entry_symbols=_strings(body, "entry_symbols", where, source),
+        announced_by=_strings(body, "announced_by", where, source, []),
+        converges_at=_strings(body, "converges_at", where, source),
+        counterparts=_strings(body, "counterparts", where, source, []),
+        sequence=set(_strings(body, "sequence", where, source, [])),
+        entry_files=files,
+        joins=joins,
+    )
+
+
+def _build_notes(owner: str, body, source: str) -> NoteOwner:
+    where = f"notes.{owner}"
+    if not isinstance(body, dict):
+        raise ConfigError(source, f"key '{where}' must be a table")
+    types = {}
+    for key, name in _need(body, "types", dict, where, source).items():
+        try:
+            types[int(key, 0)] = str(name)
+        except ValueError:
+            raise ConfigError(source, f"key '{where}.types.{key}' is not a note type number") from None
+    announces = _need(body, "announces_entry", list, where, source, [])
+    if not all(isinstance(t, int) for t in announces):
+        raise ConfigError(source, f"key '{where}.announces_entry' must list note type numbers")
+    return NoteOwner(owner, _need(body, "macro", str, where, source, "ELFNOTE"),
+                     _need(body, "constant_prefix", str, where, source, ""), set(announces), types)

@@ -1,0 +1,28 @@
+"""The rule catalogue: an explicit registry (ids are permanent, docs live on each module).
+
+`rules` is also the import name of an unrelated PyPI package: install entrylint in its own
+environment (pipx, pre-commit and the Makefile's venv do that).
+"""
+
+from rules import (
+    el001_bad_ack,
+    el100_entry_code_touched,
+    el101_new_entry_note,
+    el102_new_entry_symbol,
+    el103_loader_note_changed,
+    el110_one_sided_path_change,
+    el120_path_special_case,
+)
+
+ALL = {
+    m.ID: m
+    for m in (
+        el001_bad_ack,
+        el100_entry_code_touched,
+        el101_new_entry_note,
+        el102_new_entry_symbol,
+        el103_loader_note_changed,
+        el110_one_sided_path_change,
+        el120_path_special_case,
+    )
+}

@@ -1,0 +1,36 @@
+"""Entry code touched.
+
+What it does: marks every hunk that changes entry code, naming the entry path(s) whose code it is
+and the function or assembler label it changes. It is the mark itself, visible in every output.
+
+Why it matters: code before the paths converge runs on one door only. A reviewer who sees
+"this hunk runs on the native path only" asks the right question: does the Xen PV or PVH door
+need the same change?
+
+Example:
+    arch/x86/kernel/head64.c:512: note: EL100 entry-code-touched: changes x86_64_start_kernel,
+    entry code of the native path (the pvh path joins it later)
+
+Instead: nothing to fix: a note to read. Silence it with `--ignore EL100` or in .entrylint.toml.
+"""
+
+from linter.ruleapi import finding
+
+ID, NAME, SEVERITY, NEEDS = "EL100", "entry-code-touched", "note", frozenset({"diff"})
+
+
+def check(ctx):
+    joiners = {p.joins: [] for p in ctx.profile.paths.values() if p.joins}
+    for p in ctx.profile.paths.values():
+        if p.joins:
+            joiners[p.joins].append(p.name)
+    for mark in ctx.marked():
+        what = ", ".join(mark.functions) if mark.functions else "top-level code"
+        paths = ", ".join(mark.paths)
+        also = sorted({j for path in mark.paths for j in joiners.get(path, []) if j not in mark.paths})
+        tail = f" (the {', '.join(also)} path{'s' if len(also) > 1 else ''} join{'s' if len(also) == 1 else ''} it later)" if also else ""
+        yield finding(__name__, f"changes {what}, entry code of the {paths} path{tail}: "
+                      f"it runs before the paths converge, so the other doors do not get this change",
+                      mark=mark, paths=mark.paths,
+                      key=f"{mark.patch.subject}|{what}|{mark.hunk.section_header}")
+

@@ -1,0 +1,62 @@
+"""One path's boot sequence changed, its counterpart's not.
+
+What it does: looks at the whole series. When it changes the code of one path's pre-convergence
+sequence (e.g. `x86_64_start_kernel` on the native path, which PVH joins) and not the sequence of
+that path's counterpart (the legacy Xen PV path's `xen_start_kernel`), it reports the path that
+changed, once per path, at its first changed hunk. Comment-only hunks do not count, and code moved
+unchanged between files of one path (a refactor) is not a change.
+
+Why it matters: init work added to x86_64_start_kernel never runs on a Xen PV guest, which enters
+at startup_xen and skips all of it; a fix made in xen_start_kernel alone leaves native and PVH
+boots without it. The paths drift apart silently until a boot breaks months later.
+
+Example: a series adds `early_foo_init()` to x86_64_start_kernel and nothing to xen_start_kernel.
+
+Instead: put the work in common code both paths call after they converge (start_kernel,
+setup_arch), or add it to both sequences in the same series. If only one path needs it, say why
+with `Entrylint-Ack: EL110 <reason>` on any commit of the series that changes that path.
+"""
+
+from collections import Counter
+
+from linter.ruleapi import finding
+
+ID, NAME, SEVERITY, NEEDS = "EL110", "one-sided-path-change", "warning", frozenset({"diff"})
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def changed_paths(ctx) -> dict[str, list]:
+    """path → the substantive hunks that change its sequence; pure moves within a path dropped."""
+    by_path: dict[str, list] = {}
+    for mark in ctx.marks:
+        if not mark.substantive:
+            continue
+        for path in mark.sequence:
+            by_path.setdefault(path, []).append(mark)
+    for path, marks in list(by_path.items()):
+        added = Counter(_norm(c.text) for m in marks for c in m.added if _norm(c.text))
+        removed = Counter(_norm(c.text) for m in marks for c in m.removed if _norm(c.text))
+        if added == removed:
+            del by_path[path]  # the same lines left and arrived: a move, not new work
+    return by_path
+
+
+def check(ctx):
+    changed = changed_paths(ctx)
+    for path, marks in changed.items():
+        missing = [q for q in ctx.profile.paths[path].counterparts if q not in changed]
+        if not missing:
+            continue
+        # Place the finding on a commit that acks it, if any: an ack on any contributing commit counts.
+        acked = [m for m in marks if any(v.split()[:1] == [ID] for v in m.patch.trailer_values("Entrylint-Ack"))]
+        mark = (acked or marks)[0]
+        functions = sorted({f for m in marks for f in m.sequence[path]})
+        theirs = " or ".join(ctx.profile.paths[q].entry_symbols[0] for q in missing)
+        yield finding(__name__, f"the series changes the {path} path's boot sequence ({', '.join(functions)}) "
+                      f"but not its counterpart{'s' if len(missing) > 1 else ''} {', '.join(missing)}: a guest "
+                      f"entering at {theirs} never runs this change",
+                      mark=mark, paths=[path, *missing], key=f"{path}|{','.join(functions)}",
+                      evidence=[f"{m.file}:{m.line}: {', '.join(m.sequence[path])} [patch {m.patch.index}]" for m in marks])
