@@ -115,7 +115,7 @@ def series_from_staged(repo: git.Repo, wanted: Wanted | None) -> Series:
         base = resolve(repo, "HEAD")
     except PatchError:
         base = EMPTY_TREE  # the first commit of a repository
-    diff = run_git(repo, "diff", "--cached", "--no-binary", *SAFE_DIFF, base).decode("utf-8", "replace")
+    diff = run_git(repo, "diff", "--cached", *SAFE_DIFF, base).decode("utf-8", "replace")
     series = Series([], repo_root=repo.working_tree_dir, revision=":staged")
     if not diff.strip():
         series.notes.append("nothing staged")

@@ -62,6 +62,7 @@ def parse_diff(text: str, source: str, wanted: Wanted | None) -> tuple[PatchSet,
     """Parse the watched files of a diff; return the PatchSet and the names of the other files."""
     if "\r\n" in text and text.count("\r\n") >= text.count("\n") - 1:
         text = text.replace("\r\n", "\n")  # a mail client's line ends, not the file's
+    text = text.rstrip("\n") + "\n"  # the blank line that separates mbox messages is not a hunk line
     chunks = FILE_SPLIT.split(text) if text.startswith("diff --git ") or "\ndiff --git " in text else [text]
     keep, others = [], []
     for chunk in chunks:
@@ -184,7 +185,8 @@ def _looks_like_mail(chunk: bytes) -> bool:
     return bool(re.search(rb"^(Subject|From|Date|Message-I[Dd]):", head, re.M))
 
 
-def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_index: int = 1) -> Series:
+def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_index: int = 1,
+                      require_patch: bool = True) -> Series:
     """An mbox, a format-patch file, or a bare diff (git diff > x.patch) → Series."""
     if not data.strip():
         raise PatchError(source, "empty input: no patch to check")
@@ -211,7 +213,7 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
             notes.append(f"{source}: {what} '{subject}' skipped")
             continue
         patches.append(patch)
-    if not patches:
+    if not patches and require_patch:
         raise PatchError(source, "no patch found" + (f" ({notes[-1].split(': ', 1)[1]})" if notes else ""))
     return Series(patches, notes)
 
@@ -221,9 +223,12 @@ def series_from_files(files: list[str], wanted: Wanted | None, stdin: bytes | No
     patches, notes = [], []
     for name in files:
         data = stdin if name == "-" else _read_file(name)
-        part = series_from_bytes(data or b"", "<stdin>" if name == "-" else name, wanted, len(patches) + 1)
+        part = series_from_bytes(data or b"", "<stdin>" if name == "-" else name, wanted, len(patches) + 1,
+                                 require_patch=len(files) == 1)
         patches += part.patches
         notes += part.notes
+    if not patches:
+        raise PatchError(", ".join(files), "no patch found" + (f" ({notes[-1].split(': ', 1)[1]})" if notes else ""))
     return Series(patches, notes)
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from linter.findings import Finding
 from linter.report import FORMATS, render
+from linter.report import b4 as b4_format
 from linter.report import b4_review, checkpatch, github, gitlab, junit, patchwork, sarif
 from linter.report.text import summary_line
 from linter.result import PatchInfo, RuleInfo, RunResult
@@ -362,6 +363,12 @@ def test_checkpatch_terse_lines(result):
     assert all(TERSE.match(line) for line in lines)
 
 
+def test_checkpatch_hides_notes_unless_asked(result):
+    result.show_notes = False
+    lines = rendered(checkpatch, result).splitlines()
+    assert len(lines) == 4 and not any("CHECK:" in line for line in lines)
+
+
 def test_checkpatch_keeps_every_finding_on_one_line():
     f = file_finding(message="first\nsecond\r\nthird")
     assert rendered(checkpatch, RunResult(findings=[f])).count("\n") == 1
@@ -369,18 +376,17 @@ def test_checkpatch_keeps_every_finding_on_one_line():
 
 def test_checkpatch_and_b4_say_nothing_when_there_is_nothing(empty):
     assert rendered(checkpatch, empty) == ""
-    assert rendered(__import__("linter.report.b4", fromlist=["render"]), empty) == ""
+    assert rendered(b4_format, empty) == ""
 
 
 def test_b4_hides_notes_unless_asked(result):
-    from linter.report import b4
     result.show_notes = False
-    lines = rendered(b4, result).splitlines()
+    lines = rendered(b4_format, result).splitlines()
     assert len(lines) == 4 and not any("CHECK:" in line for line in lines)
     result.show_notes = True
-    assert len(rendered(b4, result).splitlines()) == 6
+    assert len(rendered(b4_format, result).splitlines()) == 6
     only_notes = RunResult(findings=[file_finding(severity="note")], notes=["x"], show_notes=False)
-    assert rendered(b4, only_notes) == ""
+    assert rendered(b4_format, only_notes) == ""
 
 
 @pytest.fixture
@@ -414,12 +420,11 @@ def run_check_command(b4_world, text: str, name: str):
 
 
 def test_b4_perpatch_check_reads_errors_as_fail_and_warnings_as_warning(b4_world, result):
-    from linter.report import b4
     result.show_notes = False
-    report = run_check_command(b4_world, rendered(b4, result), "series-with-findings")
+    report = run_check_command(b4_world, rendered(b4_format, result), "series-with-findings")
     flags = [flag for flag, _ in report]
     assert flags == ["fail", "warning", "warning", "warning"]
-    clean = run_check_command(b4_world, rendered(b4, RunResult(findings=[])), "clean")
+    clean = run_check_command(b4_world, rendered(b4_format, RunResult(findings=[])), "clean")
     assert [flag for flag, _ in clean] == ["success"]
 
 

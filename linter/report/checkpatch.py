@@ -10,8 +10,10 @@ in a file is `FILE:LINE:` as with checkpatch's --showfile (line 0 when the findi
 whole file). A finding without a file (an image finding no rule could tie to a source file) is
 `-:0:`: checkpatch names stdin input `-`, and line 0 points at no line of it, so b4, which reads
 `-:N:` as a line of the patch, ignores it. The run's notes follow as `-:0: CHECK: entrylint:`
-lines. Like `checkpatch --terse --no-summary`, there is no summary line and no output at all
-when there is nothing to say. Every entry is one line.
+lines. Notes (CHECK: findings and the run's notes) are written only when result.show_notes is
+True, as for the b4 format: the CLI sets it with --show-notes or --fail-on note. Like
+`checkpatch --terse --no-summary`, there is no summary line and no output at all when there is
+nothing to say. Every entry is one line.
 """
 
 from __future__ import annotations
@@ -48,5 +50,5 @@ def lines(result: RunResult, with_notes: bool = True) -> list[str]:
 
 
 def render(result: RunResult, out: TextIO) -> None:
-    for line in lines(result):
+    for line in lines(result, with_notes=result.show_notes):
         out.write(line + "\n")

@@ -1,0 +1,185 @@
+"""End-to-end run: real kernel trees, scripted series, real builds, entrylint, expectations.
+
+For each era and series: branch from the base tag, apply the series one commit per patch, build
+incrementally (build.sh), run `entrylint check BASE..BRANCH --base-image --image --format json`
+and compare the rule ids with e2e/expected.toml. Prints a table per era; exits 1 on any miss.
+
+    python e2e/run.py [--era 6.1] [--series native-only] [--entrylint .venv/bin/entrylint]
+    python e2e/run.py --apply-only      # check that every series still applies (no build, no lint)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import series  # noqa: E402  (needs HERE on sys.path)
+from series.edits import AnchorError, Tree  # noqa: E402
+
+ERAS = ("6.1", "6.12")
+# Fixed dates make the series' commit ids the same on every run, so build.sh can reuse images.
+FIXED_DATE = "2026-01-01T00:00:00+0000"
+
+
+@dataclass
+class Outcome:
+    series: str
+    expect: list[str]
+    forbid: list[str]
+    got: dict[str, int] = field(default_factory=dict)   # rule id -> count
+    error: str = ""
+    build_seconds: str = ""
+
+    @property
+    def missing(self) -> list[str]:
+        return [r for r in self.expect if r not in self.got]
+
+    @property
+    def unwanted(self) -> list[str]:
+        return [r for r in self.forbid if r in self.got]
+
+    @property
+    def extra(self) -> list[str]:
+        return [r for r in sorted(self.got) if r not in self.expect and r not in self.forbid]
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.missing and not self.unwanted
+
+
+def git(tree: Path, *args: str) -> str:
+    env = dict(os.environ, GIT_AUTHOR_DATE=FIXED_DATE, GIT_COMMITTER_DATE=FIXED_DATE,
+               GIT_AUTHOR_NAME="entrylint e2e", GIT_AUTHOR_EMAIL="e2e@entrylint.invalid",
+               GIT_COMMITTER_NAME="entrylint e2e", GIT_COMMITTER_EMAIL="e2e@entrylint.invalid")
+    done = subprocess.run(["git", "-C", str(tree), *args], env=env, text=True,
+                          capture_output=True)
+    if done.returncode != 0:
+        raise SystemExit(f"git {' '.join(args)} failed in {tree}:\n{done.stderr}")
+    return done.stdout
+
+
+def expectations(era: str) -> dict[str, tuple[list[str], list[str]]]:
+    data = tomllib.loads((HERE / "expected.toml").read_text())["series"]
+    out = {}
+    for name, spec in data.items():
+        spec = {**spec, **spec.get("era", {}).get(era, {})}
+        out[name] = (list(spec["expect"]), list(spec["forbid"]))
+    return out
+
+
+def make_branch(tree: Path, era: str, name: str) -> str:
+    """Branch e2e/NAME from base with one commit per patch; returns the branch name."""
+    branch = series.branch(name)
+    git(tree, "checkout", "-q", "-f", "-B", branch, "base")
+    for patch in series.patches(name, era):
+        try:
+            patch.apply(Tree(tree))
+        except AnchorError as err:
+            raise SystemExit(f"{era} {name}: patch '{patch.subject}' does not apply: {err}")
+        git(tree, "add", "-A")
+        if not git(tree, "status", "--porcelain"):
+            raise SystemExit(f"{era} {name}: patch '{patch.subject}' changed nothing")
+        git(tree, "commit", "-q", "-m", f"{patch.subject}\n\n{patch.body}")
+    return branch
+
+
+def build(era: str, branch: str) -> None:
+    subprocess.run(["sh", str(HERE / "build.sh"), era, branch], check=True)
+
+
+def lint(entrylint: str, tree: Path, base_image: Path, image: Path, branch: str,
+         out: Path) -> tuple[dict[str, int], str]:
+    cmd = [entrylint, "check", f"base..{branch}", "--base-image", str(base_image),
+           "--image", str(image), "--format", "json"]
+    done = subprocess.run(cmd, cwd=tree, text=True, capture_output=True)
+    out.write_text(done.stdout)
+    (out.with_suffix(".stderr")).write_text(done.stderr)
+    if done.returncode not in (0, 1):
+        return {}, f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:] or ''}"
+    try:
+        findings = json.loads(done.stdout)["findings"]
+    except (json.JSONDecodeError, KeyError) as err:
+        return {}, f"unreadable JSON output: {err}"
+    got: dict[str, int] = {}
+    for finding in findings:
+        got[finding["rule"]] = got.get(finding["rule"], 0) + 1
+    return got, ""
+
+
+def table(era: str, outcomes: list[Outcome]) -> str:
+    rows = [("series", "expected", "got", "missing", "forbidden seen", "extra", "result")]
+    for o in outcomes:
+        got = " ".join(f"{r}x{n}" if n > 1 else r for r, n in sorted(o.got.items())) or "-"
+        rows.append((o.series, " ".join(o.expect) or "-", o.error or got,
+                     " ".join(o.missing) or "-", " ".join(o.unwanted) or "-",
+                     " ".join(o.extra) or "-", "ok" if o.ok else "MISS"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [f"== era {era}"]
+    for row in rows:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def run_era(era: str, names: list[str], args) -> list[Outcome]:
+    e2e_dir = Path(args.e2e_dir)
+    tree = e2e_dir / era / "linux"
+    if not (tree / ".git").is_dir():
+        raise SystemExit(f"{tree} is missing: run e2e/prepare.sh {era} (make e2e-prepare)")
+    wanted = expectations(era)
+    if not args.apply_only:
+        build(era, "base")
+    results = e2e_dir / era / "results"
+    results.mkdir(exist_ok=True)
+    outcomes = []
+    for name in names:
+        label = name.replace("_", "-")
+        expect, forbid = wanted[label]
+        outcome = Outcome(label, expect, forbid)
+        branch = make_branch(tree, era, name)
+        if not args.apply_only:
+            build(era, branch)
+            image_dir = e2e_dir / era / "images" / branch.replace("/", "_")
+            outcome.build_seconds = (image_dir / "build-seconds").read_text().strip()
+            outcome.got, outcome.error = lint(
+                args.entrylint, tree, e2e_dir / era / "images" / "base" / "vmlinux",
+                image_dir / "vmlinux", branch, results / f"{label}.json")
+        outcomes.append(outcome)
+        print(f"{era} {label}: {'applied' if args.apply_only else ('ok' if outcome.ok else 'MISS')}",
+              file=sys.stderr, flush=True)
+    git(tree, "checkout", "-q", "-f", "--detach", "base")
+    return outcomes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--era", action="append", choices=ERAS, help="default: all eras")
+    parser.add_argument("--series", action="append", help="series name (default: all)")
+    parser.add_argument("--entrylint", default=str(HERE.parent / ".venv" / "bin" / "entrylint"))
+    parser.add_argument("--e2e-dir", default=os.environ.get("E2E_DIR", "/var/tmp/entrylint-e2e"))
+    parser.add_argument("--apply-only", action="store_true",
+                        help="only check that every series applies (no build, no entrylint)")
+    args = parser.parse_args()
+    names = [n.replace("-", "_") for n in (args.series or series.NAMES)]
+    unknown = [n for n in names if n not in series.NAMES]
+    if unknown:
+        parser.error(f"unknown series: {', '.join(unknown)} (known: {', '.join(series.NAMES)})")
+    failed = False
+    for era in args.era or ERAS:
+        outcomes = run_era(era, names, args)
+        if not args.apply_only:
+            print(table(era, outcomes))
+            failed |= not all(o.ok for o in outcomes)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

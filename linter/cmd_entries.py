@@ -1,0 +1,96 @@
+"""`entrylint entries IMAGE`: the doors of a vmlinux, how each is announced, where it converges,
+and every ELF note decoded.
+
+Text (default):
+
+    image    vmlinux  build-id 5e2afcf6…  relocations: yes
+    PATH     DOOR                  ADDRESS             SECTION     ANNOUNCED BY                CONVERGES AT
+    native   startup_64            0xffffffff81000000  .text       elf:e_entry=0x1000000       x86_64_start_reservations, start_kernel
+    xen-pv   startup_xen           0xffffffff81002000  .init.text  note:Xen:1=0xffffffff81002000  ...
+    OWNER  TYPE  NAME          VALUE
+    Xen    1     ENTRY         0xffffffff81002000 (startup_xen)
+
+JSON (`--format json`): {"image", "build_id", "relocations", "warnings",
+"entries": [{"path", "symbol", "address", "section", "offset", "resolves", "announced_by",
+"announced_values", "converges_at"}], "notes": [{"owner", "type", "name", "value", "address",
+"symbol"}]}. Addresses and integer note values are hex strings ("0x1000000"): 64-bit values do not
+survive JSON readers that use doubles.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def run(args) -> int:
+    """args: image (path), format ("text"|"json"), no_cache (bool), profile (path or None)."""
+    from linter.image.model import load_image
+    from linter.profile import load_profile
+
+    profile = load_profile(getattr(args, "profile", None))
+    model = load_image(args.image, profile, use_cache=not getattr(args, "no_cache", False))
+    report = entries_report(model, profile)
+    for warning in model.warnings:
+        print(f"entrylint: {args.image}: {warning}", file=sys.stderr)
+    if getattr(args, "format", "text") == "json":
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(report))
+    return 0
+
+
+def entries_report(model, profile) -> dict:
+    entries = []
+    for door in model.doors:
+        item = door.to_dict()
+        path = profile.paths.get(door.path) if door.path else None
+        item["converges_at"] = list(path.converges_at) if path else []
+        entries.append(item)
+    notes = []
+    for note in model.notes:
+        symbol = None
+        if note.owner in profile.notes and note.type in profile.notes[note.owner].announces_entry:
+            symbol = next((d.label for d in model.doors if f"note:{note.owner}:{note.type}" in d.announced_by
+                           and d.announced_at.get(f"note:{note.owner}:{note.type}") == note.value), None)
+        notes.append({"owner": note.owner, "type": note.type, "name": note.name, "value": _json_value(note.value),
+                      "address": f"{note.address:#x}", "symbol": symbol})
+    return {"image": model.path, "build_id": model.build_id, "relocations": model.has_relocations,
+            "warnings": list(model.warnings), "entries": entries, "notes": notes}
+
+
+def render_text(report: dict) -> str:
+    lines = [f"image    {report['image']}  build-id {report['build_id'] or '-'}  "
+             f"relocations: {'yes' if report['relocations'] else 'no'}", ""]
+    rows = [("PATH", "DOOR", "ADDRESS", "SECTION", "ANNOUNCED BY", "CONVERGES AT")]
+    for e in report["entries"]:
+        label = e["symbol"] if e["resolves"] else "(not code)"
+        if e["resolves"] and e["offset"]:
+            label += f"+{e['offset']:#x}"
+        announced = ", ".join(f"{a}={e['announced_values'][a]}" for a in e["announced_by"]) or "profile entry symbol"
+        rows.append((e["path"] or "-", label, e["address"], e["section"] or "-", announced,
+                     ", ".join(e["converges_at"]) or "-"))
+    lines += _table(rows) + [""]
+    rows = [("OWNER", "TYPE", "NAME", "VALUE")]
+    for n in report["notes"]:
+        value = n["value"] if isinstance(n["value"], str) and n["value"].startswith("0x") else json.dumps(n["value"])
+        rows.append((n["owner"], str(n["type"]), n["name"], value + (f" ({n['symbol']})" if n["symbol"] else "")))
+    return "\n".join(lines + _table(rows)) + "\n"
+
+
+def _json_value(value):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return f"{value:#x}"
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]

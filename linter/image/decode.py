@@ -1,0 +1,670 @@
+"""x86-64 code bytes -> references: an exact instruction-length decoder built from numpy tables.
+
+Pure functions over numpy arrays; nothing here knows about ELF or symbols. No Python call per
+instruction: the decoder runs as a few dozen array operations over all positions at once.
+
+How it works
+1. Length at every byte offset inside the requested functions (``instruction_lengths``): legacy
+   prefixes, REX, the 0F / 0F38 / 0F3A maps, VEX (C4/C5), EVEX (62), XOP (8F), ModRM, SIB,
+   displacement, immediates sized by the operand-size (66) and address-size (67) prefixes and REX.W.
+   An encoding capstone rejects counts as one byte (capstone's "skipdata"), so both sweeps stay in
+   step after garbage.
+2. A linear sweep from each function start to its end, all functions at once (``instruction_starts``).
+3. The fields of the instructions that matter, at the instruction starts only (``decode_references``).
+
+Addresses are virtual, ``np.uint64`` (kernel addresses do not fit in int64); offsets into ``code``
+are ``np.int64``; function indices are ``np.int32`` indices into the caller's ``starts``/``ends``.
+
+Reference kinds (``References.kind``, ``np.uint8``):
+  CALL_REL        e8 rel32                                  target = end of instruction + rel
+  JMP_REL         e9 rel32, eb rel8                         target = end + rel
+  JCC_REL         0f 80..8f rel32, 70..7f rel8, e0..e3 (loop*, jrcxz) rel8
+  RIP_REF         any other memory operand at a fixed address: ``lea/mov/cmp/... sym(%rip)``
+                  (target = end of instruction + disp32, *after* any immediate) or an absolute
+                  ``[disp32]`` with no base and no index (target = sign-extended disp32), or a
+                  moffs ``movabs`` address
+  ABS_IMM         ``mov $imm32`` to a 64-bit register or memory (c7 /0 with REX.W, sign-extended),
+                  ``push $imm32`` (68, sign-extended), ``movabs $imm64`` (REX.W b8+r)
+  ABS_PHYS        a 32-bit ``mov $imm32`` (b8+r or c7 /0 without REX.W), zero-extended: a physical
+                  address such as ``_pa(sym)``. Only in functions ``asm_mask`` marks as assembler
+                  (in C code such a value is a plain number, e.g. 16 MiB); the caller maps it to
+                  virtual through the program headers.
+  SLOT_READ_CALL  ``call *disp(%rip)`` (ff /2 with a fixed-address operand): target = the slot
+  SLOT_READ_JMP   ``jmp *disp(%rip)`` (ff /4)
+  SLOT_LOAD       ``mov disp(%rip),%reg64`` (REX.W 8b, or REX.W a1 moffs): an 8-byte load of the slot
+  SLOT_WRITE      ``mov %reg64,disp(%rip)`` / ``movq $imm32,disp(%rip)`` (REX.W 89 / c7 /0, REX.W a3):
+                  a hook override; report it, never follow it
+An instruction can give two references: ``movq $f, slot(%rip)`` is SLOT_WRITE (slot) + ABS_IMM (f).
+Memory operands with an FS/GS segment override (per-CPU data) and EIP-relative operands (67 prefix)
+give none. Indexed operands (``mov pv_ops(,%rdi,8)``) give none: their address is not fixed.
+
+Known difference from capstone 5: it decodes ``0f b9`` (ud1) and ``0f ff`` (ud0) without ModRM;
+CPUs and objdump read a ModRM byte there (the kernel's UBSAN traps use ``ud1 %reg,%reg``), so we do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CALL_REL, JMP_REL, JCC_REL, RIP_REF, ABS_IMM, ABS_PHYS = 1, 2, 3, 4, 5, 6
+SLOT_READ_CALL, SLOT_READ_JMP, SLOT_LOAD, SLOT_WRITE = 7, 8, 9, 10
+KIND_NAMES = {
+    CALL_REL: "CALL_REL", JMP_REL: "JMP_REL", JCC_REL: "JCC_REL", RIP_REF: "RIP_REF",
+    ABS_IMM: "ABS_IMM", ABS_PHYS: "ABS_PHYS", SLOT_READ_CALL: "SLOT_READ_CALL",
+    SLOT_READ_JMP: "SLOT_READ_JMP", SLOT_LOAD: "SLOT_LOAD", SLOT_WRITE: "SLOT_WRITE",
+}
+
+MAX_LENGTH = 15   # longer encodings are invalid
+_PAD = 32         # zero bytes appended so every read ahead stays inside the array
+
+# ---------------------------------------------------------------------------------------------
+# Tables. One row of 256 per opcode table; TID_* selects the row.
+TID_LEGACY, TID_0F, TID_0F38, TID_0F3A = 0, 1, 2, 3
+TID_VEX1, TID_VEX2, TID_VEX3 = 4, 5, 6
+TID_EVEX1, TID_EVEX2, TID_EVEX3 = 7, 8, 9
+TID_XOP8, TID_XOP9, TID_XOPA = 10, 11, 12
+TID_INVALID = 13
+_NTABLES = 14
+
+F_MODRM = 1      # a ModRM byte follows the opcode
+F_INVALID = 2    # capstone rejects the opcode: one byte of data
+F_REGFORM = 4    # ModRM always names registers (mov to/from CR/DR): no SIB, no displacement
+F_GROUP = 8      # validity depends on ModRM.reg / mod: checked in _group_invalid
+
+# immediate codes
+I_NONE, I_8, I_16, I_ENTER, I_Z, I_V, I_MOFFS, I_F6, I_F7, I_32, I_EXTRQ = range(11)
+_FIXED_IMM = np.array([0, 1, 2, 3, 0, 0, 0, 0, 0, 4, 0], np.int8)
+
+
+def _build_tables():
+    flags = np.zeros((_NTABLES, 256), np.uint8)
+    imm = np.zeros((_NTABLES, 256), np.uint8)
+
+    # one-byte map, 64-bit mode
+    f, i = flags[TID_LEGACY], imm[TID_LEGACY]
+    for row in range(0, 0x40, 8):            # add/or/adc/sbb/and/sub/xor/cmp
+        f[row:row + 4] = F_MODRM
+        i[row + 4], i[row + 5] = I_8, I_Z
+    f[[0x06, 0x07, 0x0E, 0x16, 0x17, 0x1E, 0x1F, 0x27, 0x2F, 0x37, 0x3F]] = F_INVALID
+    f[[0x60, 0x61, 0x82, 0x9A, 0xCE, 0xD4, 0xD5, 0xD6, 0xEA]] = F_INVALID
+    f[0x63] = F_MODRM
+    i[0x68], i[0x6A] = I_Z, I_8
+    f[0x69], i[0x69] = F_MODRM, I_Z
+    f[0x6B], i[0x6B] = F_MODRM, I_8
+    i[0x70:0x80] = I_8                          # jcc rel8
+    f[0x80:0x90] = F_MODRM
+    i[0x80], i[0x81], i[0x83] = I_8, I_Z, I_8
+    f[0x82] = F_INVALID
+    f[0x8D] |= F_GROUP                          # lea: no register form
+    f[0x8F] |= F_GROUP                          # pop r/m: only /0
+    i[0xA0:0xA4] = I_MOFFS
+    i[0xA8], i[0xA9] = I_8, I_Z
+    i[0xB0:0xB8] = I_8
+    i[0xB8:0xC0] = I_V
+    f[0xC0:0xC2] = F_MODRM
+    i[0xC0:0xC2] = I_8
+    i[0xC2], i[0xC8], i[0xCA], i[0xCD] = I_16, I_ENTER, I_16, I_8
+    f[0xC6], i[0xC6] = F_MODRM | F_GROUP, I_8
+    f[0xC7], i[0xC7] = F_MODRM | F_GROUP, I_Z
+    f[0xD0:0xD4] = F_MODRM
+    f[0xD8:0xE0] = F_MODRM                      # x87
+    i[0xE0:0xE8] = I_8                          # loop/jrcxz rel8, in/out imm8
+    i[0xE8], i[0xE9], i[0xEB] = I_32, I_32, I_8 # call/jmp rel32 (66 is ignored in 64-bit mode)
+    f[0xF6], i[0xF6] = F_MODRM, I_F6
+    f[0xF7], i[0xF7] = F_MODRM, I_F7
+    f[0xFE] = F_MODRM | F_GROUP
+    f[0xFF] = F_MODRM | F_GROUP
+
+    # 0F map
+    f, i = flags[TID_0F], imm[TID_0F]
+    f[:] = F_MODRM
+    no_modrm = [0x05, 0x06, 0x07, 0x08, 0x09, 0x0B, 0x0E, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35,
+                0x37, 0x77, 0xA0, 0xA1, 0xA2, 0xA8, 0xA9, 0xAA]
+    f[no_modrm] = 0
+    f[0x80:0x90] = 0                            # jcc rel32
+    i[0x80:0x90] = I_32
+    f[0xC8:0xD0] = 0                            # bswap
+    f[[0x04, 0x0A, 0x0C, 0x24, 0x25, 0x26, 0x27, 0x36, 0x39, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F,
+       0x7A, 0x7B, 0xA6, 0xA7]] = F_INVALID
+    f[0x20:0x24] = F_MODRM | F_REGFORM
+    f[0x0F], i[0x0F] = F_MODRM, I_8             # 3DNow!: imm8 suffix
+    i[[0x70, 0x71, 0x72, 0x73, 0xA4, 0xAC, 0xBA, 0xC2, 0xC4, 0xC5, 0xC6]] = I_8
+    i[0x78] = I_EXTRQ                           # extrq/insertq (66/F2) take two imm8
+    f[0xB8] |= F_GROUP                          # popcnt needs F3
+    f[[0x00, 0xC7]] |= F_GROUP
+
+    flags[TID_0F38] = F_MODRM
+    flags[TID_0F3A], imm[TID_0F3A] = F_MODRM, I_8
+
+    for vex1, vex2, vex3 in ((TID_VEX1, TID_VEX2, TID_VEX3), (TID_EVEX1, TID_EVEX2, TID_EVEX3)):
+        flags[vex1] = flags[vex2] = flags[vex3] = F_MODRM
+        imm[vex1, [0x70, 0x71, 0x72, 0x73, 0xC2, 0xC4, 0xC5, 0xC6]] = I_8
+        imm[vex3] = I_8
+    flags[TID_VEX1, 0x77] = 0                   # vzeroupper / vzeroall
+
+    flags[TID_XOP8] = flags[TID_XOP9] = flags[TID_XOPA] = F_MODRM
+    imm[TID_XOP8], imm[TID_XOPA] = I_8, I_32
+    flags[TID_INVALID] = F_INVALID
+    return flags.ravel(), imm.ravel()
+
+
+_FLAGS, _IMM = _build_tables()
+
+# prefix bytes: 1 = REX, 2 = 66, 3 = 67, 4 = F0, 5 = F2, 6 = F3, 7 = CS/DS/ES/SS, 8 = FS/GS
+_PREFIX = np.zeros(256, np.uint8)
+_PREFIX[0x40:0x50] = 1
+_PREFIX[[0x66, 0x67, 0xF0, 0xF2, 0xF3]] = [2, 3, 4, 5, 6]
+_PREFIX[[0x26, 0x2E, 0x36, 0x3E]] = 7
+_PREFIX[[0x64, 0x65]] = 8
+
+# escape class of the first opcode byte
+_E_PLAIN, _E_0F, _E_VEX3, _E_VEX2, _E_EVEX, _E_8F = range(6)
+_ESCAPE = np.zeros(256, np.uint8)
+_ESCAPE[[0x0F, 0xC4, 0xC5, 0x62, 0x8F]] = [_E_0F, _E_VEX3, _E_VEX2, _E_EVEX, _E_8F]
+
+
+def padded(code: np.ndarray) -> np.ndarray:
+    """The code bytes followed by zero padding: what the decoder reads from."""
+    code = np.asarray(code, dtype=np.uint8)
+    out = np.zeros(len(code) + _PAD, np.uint8)
+    out[:len(code)] = code
+    return out
+
+
+@dataclass
+class Decoded:
+    """Fields of the instructions at ``pos`` (parallel arrays, one entry per position)."""
+
+    pos: np.ndarray       # int64 offsets into the code
+    length: np.ndarray    # int64, 1 for an invalid encoding
+    valid: np.ndarray     # bool
+    tid: np.ndarray       # uint8 opcode table (TID_*)
+    opcode: np.ndarray    # uint8 last opcode byte
+    modrm_at: np.ndarray  # int64 offset of the ModRM byte (meaningful where has_modrm)
+    has_modrm: np.ndarray  # bool
+    modrm: np.ndarray     # uint8
+    sib: np.ndarray       # uint8 (meaningful where a SIB byte is present)
+    w: np.ndarray         # bool REX.W / VEX.W
+    rex_x: np.ndarray     # bool REX.X (an index register above 7)
+    osize16: np.ndarray   # bool: 66 prefix without REX.W
+    asize32: np.ndarray   # bool: 67 prefix
+    fsgs: np.ndarray      # bool: FS or GS segment override
+    imm_size: np.ndarray  # int64
+
+
+def decode_at(codep: np.ndarray, n: int, pos: np.ndarray) -> Decoded:
+    """Decode the instruction at every offset in ``pos``.
+
+    ``codep`` is ``padded(code)`` and ``n`` the real code length: an instruction that would run past
+    ``n`` is invalid (capstone sees it truncated)."""
+    pos = np.asarray(pos, dtype=np.int64)
+    m = len(pos)
+
+    # legacy prefixes and REX; a REX counts only when it is the last prefix
+    cur = pos.copy()
+    rex = np.zeros(m, np.uint8)
+    has66 = np.zeros(m, bool)
+    has67 = np.zeros(m, bool)
+    hasf0 = np.zeros(m, bool)
+    hasf2 = np.zeros(m, bool)
+    hasf3 = np.zeros(m, bool)
+    fsgs = np.zeros(m, bool)
+    idx = np.arange(m)
+    for _ in range(MAX_LENGTH):
+        b = codep[cur[idx]]
+        kind = _PREFIX[b]
+        more = kind != 0
+        if not more.any():
+            break
+        idx, kind, b = idx[more], kind[more], b[more]
+        cur[idx] += 1
+        rex[idx] = np.where(kind == 1, b, 0)
+        has66[idx[kind == 2]] = True
+        has67[idx[kind == 3]] = True
+        hasf0[idx[kind == 4]] = True
+        hasf2[idx[kind == 5]] = True
+        hasf3[idx[kind == 6]] = True
+        fsgs[idx[kind == 8]] = True
+
+    b0 = codep[cur]
+    b1 = codep[cur + 1]
+    b2 = codep[cur + 2]
+    esc = _ESCAPE[b0]
+    esc[(esc == _E_8F) & ((b1 & 0x1F) < 8)] = _E_PLAIN   # 8f /0 is pop, not XOP
+
+    # default: one-byte map
+    tid = np.zeros(m, np.uint8)
+    opo = np.zeros(m, np.int64)              # bytes from `cur` to the last opcode byte
+    w = (rex & 8) != 0
+    rex_x = (rex & 2) != 0
+    bad = np.zeros(m, bool)
+
+    sel = np.flatnonzero(esc == _E_0F)
+    if len(sel):
+        s1 = b1[sel]
+        tid[sel] = np.where(s1 == 0x38, TID_0F38, np.where(s1 == 0x3A, TID_0F3A, TID_0F))
+        opo[sel] = np.where((s1 == 0x38) | (s1 == 0x3A), 2, 1)
+    vex_like = esc >= _E_VEX3
+    sel = np.flatnonzero(vex_like & (esc != _E_PLAIN))
+    if len(sel):
+        e, s1, s2 = esc[sel], b1[sel], b2[sel]
+        mmmmm = s1 & 0x1F
+        t = np.full(len(sel), TID_INVALID, np.uint8)
+        # VEX3: map 1..3
+        v3 = (e == _E_VEX3) & (mmmmm >= 1) & (mmmmm <= 3)
+        t[v3] = TID_VEX1 + mmmmm[v3] - 1
+        # VEX2: implied map 1
+        t[e == _E_VEX2] = TID_VEX1
+        # EVEX: map 1..3, P0 bits 3:2 clear, P1 bit 2 set
+        mmm = s1 & 7
+        ev = (e == _E_EVEX) & ((s1 & 0x0C) == 0) & ((s2 & 4) != 0) & (mmm >= 1) & (mmm <= 3)
+        t[ev] = TID_EVEX1 + mmm[ev] - 1
+        # XOP: map 8..10
+        xo = (e == _E_8F) & (mmmmm >= 8) & (mmmmm <= 10)
+        t[xo] = TID_XOP8 + mmmmm[xo] - 8
+        tid[sel] = t
+        opo[sel] = np.select([e == _E_VEX2, e == _E_EVEX], [2, 4], 3)
+        two_or_more = e != _E_VEX2
+        w[sel] = two_or_more & ((s2 & 0x80) != 0)
+        rex_x[sel] = two_or_more & ((s1 & 0x40) == 0)   # stored inverted
+        # capstone: no VEX/EVEX/XOP after a REX or LOCK prefix
+        bad[sel] = (rex[sel] != 0) | hasf0[sel]
+
+    opcode = codep[cur + opo]
+    table = tid.astype(np.intp) * 256 + opcode
+    flags = _FLAGS[table]
+    imm_code = _IMM[table]
+    has_modrm = (flags & F_MODRM) != 0
+    modrm_at = cur + opo + 1
+    modrm = codep[modrm_at]
+    mod = modrm >> 6
+    rm = modrm & 7
+    mem = has_modrm & (mod != 3) & ((flags & F_REGFORM) == 0)
+    has_sib = mem & (rm == 4)
+    sib = codep[modrm_at + 1]
+    disp = np.where(mod == 1, 1, np.where(mod == 2, 4, 0))
+    disp[(mod == 0) & ((rm == 5) | (has_sib & ((sib & 7) == 5)))] = 4
+    disp[~mem] = 0
+
+    osize16 = has66 & ~w
+    imm_size = _FIXED_IMM[imm_code].astype(np.int64)
+    sel = np.flatnonzero(imm_code >= I_Z)
+    if len(sel):
+        c = imm_code[sel]
+        z = np.where(osize16[sel], 2, 4)
+        reg_lt2 = ((modrm[sel] >> 3) & 7) < 2
+        imm_size[sel] = np.select(
+            [c == I_Z, c == I_V, c == I_MOFFS, c == I_F6, c == I_F7, c == I_32, c == I_EXTRQ],
+            [z, np.where(w[sel], 8, z), np.where(has67[sel], 4, 8), reg_lt2 * 1, reg_lt2 * z,
+             4, (has66[sel] | hasf2[sel]) * 2])
+
+    length = (cur - pos) + opo + 1 + has_modrm * (1 + has_sib + disp) + imm_size
+    bad |= (flags & F_INVALID) != 0
+    grp = np.flatnonzero((flags & F_GROUP) != 0)
+    if len(grp):
+        bad[grp] |= _group_invalid(tid[grp], opcode[grp], modrm[grp], hasf3[grp])
+    bad |= (length > MAX_LENGTH) | (pos + length > n)
+    length[bad] = 1
+    return Decoded(pos, length, ~bad, tid, opcode, modrm_at, has_modrm, modrm, sib, w, rex_x,
+                   osize16, has67, fsgs, imm_size)
+
+
+def _group_invalid(tid, opcode, modrm, hasf3):
+    """Encodings whose opcode is valid only with some ModRM values (what capstone rejects)."""
+    reg = (modrm >> 3) & 7
+    mod3 = (modrm >> 6) == 3
+    legacy = tid == TID_LEGACY
+    two = tid == TID_0F
+    return (
+        (legacy & (opcode == 0x8D) & mod3)                                     # lea reg
+        | (legacy & (opcode == 0x8F) & (reg != 0))                            # pop r/m
+        | (legacy & ((opcode == 0xC6) | (opcode == 0xC7)) & (reg != 0)
+           & ~((reg == 7) & (modrm == 0xF8)))                                # mov imm / xabort / xbegin
+        | (legacy & (opcode == 0xFE) & (reg >= 2))                            # inc/dec r/m8
+        | (legacy & (opcode == 0xFF) & ((reg == 7) | (mod3 & ((reg == 3) | (reg == 5)))))
+        | (two & (opcode == 0xB8) & ~hasf3)                                   # jmpe
+        | (two & (opcode == 0x00) & (reg >= 6))
+    )
+
+
+def instruction_lengths(codep: np.ndarray, n: int, positions: np.ndarray) -> np.ndarray:
+    """Length (uint8) of the instruction at every offset of ``positions``."""
+    return decode_at(codep, n, positions).length.astype(np.uint8)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """All offsets of the union of [start, end) ranges, sorted, each once."""
+    order = np.argsort(starts, kind="stable")
+    s, e = starts[order], ends[order]
+    keep = e > s
+    s, e = s[keep], e[keep]
+    if len(s) == 0:
+        return np.zeros(0, np.int64)
+    # merge overlapping ranges (aliases, nested symbols)
+    reach = np.maximum.accumulate(e)
+    new = np.ones(len(s), bool)
+    new[1:] = s[1:] > reach[:-1]
+    group = np.cumsum(new) - 1
+    ms = s[new]
+    me = np.zeros(len(ms), np.int64)
+    np.maximum.at(me, group, e)
+    sizes = me - ms
+    first = np.repeat(ms - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+    return first + np.arange(sizes.sum(), dtype=np.int64)
+
+
+_SWEEP_STRAGGLERS = 16   # below this many active functions, finish them one by one
+
+
+def instruction_starts(code: np.ndarray, start_offs: np.ndarray, end_offs: np.ndarray,
+                       *, codep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Linear sweep of each function [start, end) (offsets into ``code``).
+
+    Returns ``(offsets int64, func int32)``, sorted by function then offset: every instruction
+    start of every function with ``end > start``."""
+    code = np.asarray(code, np.uint8)
+    n = len(code)
+    if codep is None:
+        codep = padded(code)
+    start_offs = np.clip(np.asarray(start_offs, np.int64), 0, n)
+    end_offs = np.clip(np.asarray(end_offs, np.int64), 0, n)
+    positions = _ranges(start_offs, end_offs)
+    lens = np.zeros(n + 1, np.int64)
+    lens[positions] = decode_at(codep, n, positions).length
+
+    out_pos, out_func = [], []
+    active = np.flatnonzero(end_offs > start_offs).astype(np.int32)
+    cur = start_offs[active]
+    end = end_offs[active]
+    while len(active) >= _SWEEP_STRAGGLERS:
+        out_pos.append(cur)
+        out_func.append(active)
+        cur = cur + lens[cur]
+        more = cur < end
+        active, cur, end = active[more], cur[more], end[more]
+    for f, p, e in zip(active.tolist(), cur.tolist(), end.tolist()):
+        step = lens[p:e].tolist()
+        first, chain = p, []
+        while p < e:
+            chain.append(p)
+            p += step[p - first]
+        out_pos.append(np.array(chain, np.int64))
+        out_func.append(np.full(len(chain), f, np.int32))
+    if not out_pos:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32)
+    pos = np.concatenate(out_pos)
+    func = np.concatenate(out_func)
+    order = np.lexsort((pos, func))
+    return pos[order], func[order]
+
+
+@dataclass
+class References:
+    """References found in code: parallel arrays, one entry per reference, sorted by (func, site).
+
+    site:   np.uint64  virtual address of the instruction
+    func:   np.int32   index of the function (into the caller's starts/ends) holding the site
+    kind:   np.uint8   CALL_REL .. SLOT_WRITE (see the module docstring)
+    target: np.uint64  the address referenced (ABS_PHYS: a zero-extended 32-bit physical address)
+    """
+
+    site: np.ndarray
+    func: np.ndarray
+    kind: np.ndarray
+    target: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+    def of_kind(self, *kinds: int) -> References:
+        keep = np.isin(self.kind, kinds)
+        return References(self.site[keep], self.func[keep], self.kind[keep], self.target[keep])
+
+
+def _le(codep: np.ndarray, at: np.ndarray, size: int, signed: bool) -> np.ndarray:
+    """Little-endian integers of ``size`` bytes at offsets ``at``, as int64 (or uint64 for 8)."""
+    value = np.zeros(len(at), np.uint64)
+    for k in range(size):
+        value |= codep[at + k].astype(np.uint64) << np.uint64(8 * k)
+    if size == 8:
+        return value
+    value = value.astype(np.int64)
+    if signed:
+        top = np.int64(1) << np.int64(8 * size - 1)
+        value = (value ^ top) - top
+    return value
+
+
+def _as_addr(x: np.ndarray) -> np.ndarray:
+    """int64 (possibly negative) -> uint64 address, two's complement."""
+    return x.astype(np.int64).view(np.uint64) if x.dtype != np.uint64 else x
+
+
+def decode_references(code: np.ndarray, base: int, starts: np.ndarray, ends: np.ndarray, *,
+                      asm_mask: np.ndarray | None = None,
+                      only: np.ndarray | None = None) -> References:
+    """Every reference made by the functions [starts[i], ends[i]) of ``code``.
+
+    code:     np.uint8 bytes of one code section, ``code[0]`` at virtual address ``base``
+    starts, ends: virtual addresses (np.uint64 or int), ends exclusive; ranges are clipped to the
+              section, empty ranges give nothing
+    asm_mask: bool per function: True for assembler functions (their 32-bit immediates are
+              physical addresses: ABS_PHYS). None: no function is assembler.
+    only:     indices of the functions to decode (decode-only mode: a search decodes just the
+              functions it visits); None decodes all. ``func`` in the result is always the index
+              into starts/ends.
+    """
+    code = np.asarray(code, np.uint8)
+    n = len(code)
+    ubase = np.uint64(base)
+    starts = np.asarray(starts).astype(np.uint64)
+    ends = np.asarray(ends).astype(np.uint64)
+    start_offs = (starts - ubase).view(np.int64)
+    end_offs = (ends - ubase).view(np.int64)
+    # a start below base wraps to a huge offset: clip it to an empty range
+    start_offs = np.where((starts < ubase), 0, np.minimum(start_offs, n))
+    end_offs = np.where((ends < ubase), 0, np.minimum(end_offs, n))
+    if only is not None:
+        only = np.asarray(only, np.int64)
+        keep = np.zeros(len(starts), bool)
+        keep[only] = True
+        end_offs = np.where(keep, end_offs, start_offs)
+    codep = padded(code)
+    pos, func = instruction_starts(code, start_offs, end_offs, codep=codep)
+    return references_at(codep, n, base, pos, func, asm_mask)
+
+
+def references_at(codep: np.ndarray, n: int, base: int, pos: np.ndarray, func: np.ndarray,
+                  asm_mask: np.ndarray | None = None) -> References:
+    """The references of the instructions at offsets ``pos`` (instruction starts) of function ``func``."""
+    d = decode_at(codep, n, pos)
+    end = pos + d.length
+    legacy = d.valid & (d.tid == TID_LEGACY)
+    op = d.opcode
+    reg = (d.modrm >> 3) & 7
+    ubase = np.uint64(base)
+    sites, funcs, kinds, targets = [], [], [], []
+
+    def emit(mask, kind, target):
+        sel = np.flatnonzero(mask)
+        sites.append(ubase + pos[sel].astype(np.uint64))
+        funcs.append(func[sel].astype(np.int32))
+        kinds.append(np.broadcast_to(np.asarray(kind, np.uint8), len(sel)).copy()
+                     if np.ndim(kind) == 0 else np.asarray(kind[sel], np.uint8))
+        targets.append(np.asarray(target)[sel] if np.ndim(target) else
+                       np.full(len(sel), target, np.uint64))
+
+    # relative branches: the immediate is the last field
+    rel32 = (legacy & ((op == 0xE8) | (op == 0xE9))) | (d.valid & (d.tid == TID_0F)
+                                                         & (op >= 0x80) & (op <= 0x8F))
+    rel8 = legacy & ((op == 0xEB) | ((op >= 0x70) & (op <= 0x7F)) | ((op >= 0xE0) & (op <= 0xE3)))
+    branch = np.flatnonzero(rel32 | rel8)
+    if len(branch):
+        b_end = end[branch]
+        rel = np.where(rel32[branch], _le(codep, b_end - 4, 4, True),
+                       _le(codep, b_end - 1, 1, True))
+        target = np.zeros(len(pos), np.uint64)
+        target[branch] = ubase + (b_end + rel).view(np.uint64)
+        bop = op
+        kind = np.where(legacy & (bop == 0xE8), CALL_REL,
+                        np.where(legacy & ((bop == 0xE9) | (bop == 0xEB)), JMP_REL, JCC_REL))
+        emit(rel32 | rel8, kind, target)
+
+    # memory operands at a fixed address
+    mod0 = d.valid & d.has_modrm & ((d.modrm >> 6) == 0)
+    rm = d.modrm & 7
+    forced_reg = d.valid & (d.tid == TID_0F) & (op >= 0x20) & (op <= 0x23)
+    rip = mod0 & (rm == 5) & ~d.asize32 & ~d.fsgs & ~forced_reg
+    absolute = (mod0 & (rm == 4) & ((d.sib & 7) == 5) & (((d.sib >> 3) & 7) == 4) & ~d.rex_x
+                & ~d.fsgs & ~forced_reg)
+    moffs = legacy & (op >= 0xA0) & (op <= 0xA3) & ~d.fsgs
+    fixed = rip | absolute | moffs
+    sel = np.flatnonzero(fixed)
+    if len(sel):
+        target = np.zeros(len(pos), np.uint64)
+        disp_at = d.modrm_at[sel] + 1 + absolute[sel]
+        disp = _le(codep, disp_at, 4, True)
+        t = np.where(rip[sel], (end[sel] + disp).view(np.uint64) + ubase,
+                     np.where(d.asize32[sel], disp & 0xFFFFFFFF, disp).view(np.uint64))
+        mo = moffs[sel]
+        if mo.any():
+            msel = sel[mo]
+            t[mo] = np.where(d.asize32[msel],
+                             _le(codep, msel_pos := pos[msel] + (end[msel] - pos[msel])
+                                 - d.imm_size[msel], 4, False).view(np.uint64),
+                             _le(codep, msel_pos, 8, False))
+        target[sel] = t
+        kind = np.full(len(pos), RIP_REF, np.uint8)
+        kind[legacy & (op == 0xFF) & (reg == 2)] = SLOT_READ_CALL
+        kind[legacy & (op == 0xFF) & (reg == 4)] = SLOT_READ_JMP
+        kind[legacy & d.w & ((op == 0x8B) | (op == 0xA1))] = SLOT_LOAD
+        kind[legacy & d.w & ((op == 0x89) | (op == 0xA3) | ((op == 0xC7) & (reg == 0)))] = SLOT_WRITE
+        emit(fixed, kind, target)
+
+    # immediates that are addresses
+    mov_c7 = legacy & (op == 0xC7) & (reg == 0) & ~d.osize16
+    mov_b8 = legacy & (op >= 0xB8) & (op <= 0xBF) & ~d.osize16
+    push = legacy & (op == 0x68) & ~d.osize16
+    imm32_at = end - 4
+    sel = np.flatnonzero(mov_c7 | mov_b8 | push)
+    if len(sel):
+        target = np.zeros(len(pos), np.uint64)
+        wide = mov_b8[sel] & d.w[sel]
+        t = _le(codep, imm32_at[sel], 4, True).view(np.uint64)
+        if wide.any():
+            t[wide] = _le(codep, end[sel][wide] - 8, 8, False)
+        target[sel] = t
+        sext = (mov_c7 & d.w) | push | (mov_b8 & d.w)
+        emit(sext, ABS_IMM, target)
+        if asm_mask is not None:
+            asm = np.asarray(asm_mask, bool)[func]
+            phys = (mov_c7 | mov_b8) & ~d.w & asm
+            emit(phys, ABS_PHYS, target & np.uint64(0xFFFFFFFF))
+
+    if not sites:
+        e64, e32 = np.zeros(0, np.uint64), np.zeros(0, np.int32)
+        return References(e64, e32, np.zeros(0, np.uint8), e64.copy())
+    site = np.concatenate(sites)
+    funcs_ = np.concatenate(funcs)
+    kind = np.concatenate(kinds)
+    target = np.concatenate(targets)
+    order = np.lexsort((kind, site, funcs_))
+    return References(site[order], funcs_[order], kind[order], target[order])
+
+
+# ---------------------------------------------------------------------------------------------
+# Data: function pointers stored in data, and slot values
+
+
+def lookup_exact(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """For each value, the index in ``keys`` of an equal key, or -1 (int32). Keys need not be sorted;
+    for duplicate keys the first index wins."""
+    values = np.asarray(values, np.uint64)
+    keys = np.asarray(keys, np.uint64)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    at = np.searchsorted(sorted_keys, values)
+    at_c = np.minimum(at, max(len(keys) - 1, 0))
+    found = (at < len(keys)) & (sorted_keys[at_c] == values) if len(keys) else np.zeros(len(values), bool)
+    return np.where(found, order[at_c] if len(keys) else -1, -1).astype(np.int32)
+
+
+@dataclass
+class DataWords:
+    """8-byte data words whose value is a function start, inside a data symbol.
+
+    addr:  np.uint64 virtual address of the word
+    owner: np.int32  index of the owning data symbol (into the caller's object arrays)
+    func:  np.int32  index of the function (into the caller's function starts)
+    """
+
+    addr: np.ndarray
+    owner: np.ndarray
+    func: np.ndarray
+
+
+def function_pointer_words(data: np.ndarray, base: int, obj_starts: np.ndarray,
+                           obj_ends: np.ndarray, func_starts: np.ndarray, *,
+                           aligned_only: bool = False) -> DataWords:
+    """Words of ``data`` (section bytes at virtual ``base``) equal to a function start.
+
+    Every byte offset is tried unless ``aligned_only`` (pointers can be unaligned: idt_descr).
+    A word counts only if it lies wholly inside a data symbol [obj_starts[i], obj_ends[i]); words no
+    data symbol owns (the ftrace call-site table in .init.data) are never returned. Where data
+    symbols overlap, the one starting last at or before the word is its owner."""
+    data = np.ascontiguousarray(data, dtype=np.uint8)
+    empty = DataWords(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
+    func_starts = np.asarray(func_starts, np.uint64)
+    if len(data) < 8 or len(func_starts) == 0:
+        return empty
+    step = 8 if aligned_only else 1
+    count = (len(data) - 8) // step + 1
+    words = np.lib.stride_tricks.as_strided(data.view(np.uint8), shape=(count, 8),
+                                            strides=(step, 1))
+    values = np.ascontiguousarray(words).view("<u8").ravel() if step == 1 and count > 0 else \
+        np.ascontiguousarray(words).view("<u8").ravel()
+    lo, hi = func_starts.min(), func_starts.max()
+    cand = np.flatnonzero((values >= lo) & (values <= hi))
+    fidx = lookup_exact(values[cand], func_starts)
+    hit = fidx >= 0
+    cand, fidx = cand[hit], fidx[hit]
+    addr = np.uint64(base) + (cand * step).astype(np.uint64)
+    owner = _owner(addr, np.asarray(obj_starts, np.uint64), np.asarray(obj_ends, np.uint64))
+    keep = owner >= 0
+    return DataWords(addr[keep], owner[keep], fidx[keep])
+
+
+def _owner(addr: np.ndarray, obj_starts: np.ndarray, obj_ends: np.ndarray) -> np.ndarray:
+    """Index of the data symbol holding the 8 bytes at each address, or -1."""
+    if len(obj_starts) == 0:
+        return np.full(len(addr), -1, np.int32)
+    order = np.argsort(obj_starts, kind="stable")
+    s, e = obj_starts[order], obj_ends[order]
+    at = np.searchsorted(s, addr, side="right") - 1
+    at_c = np.maximum(at, 0)
+    inside = (at >= 0) & (addr + np.uint64(8) <= e[at_c])
+    return np.where(inside, order[at_c], -1).astype(np.int32)
+
+
+def read_slots(addrs: np.ndarray, sections: list[tuple[int, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The 8-byte little-endian values at ``addrs`` (np.uint64).
+
+    ``sections`` is a list of (virtual base, np.uint8 bytes). Returns ``(values np.uint64, ok bool)``;
+    ``ok`` is False (value 0) where the 8 bytes are not wholly inside one of the sections (e.g. a
+    slot in .bss, which has no static value)."""
+    addrs = np.asarray(addrs, np.uint64)
+    values = np.zeros(len(addrs), np.uint64)
+    ok = np.zeros(len(addrs), bool)
+    for base, data in sections:
+        data = np.asarray(data, np.uint8)
+        ubase = np.uint64(base)
+        inside = (addrs >= ubase) & (addrs - ubase + np.uint64(8) <= np.uint64(len(data))) & ~ok
+        inside &= addrs >= ubase
+        sel = np.flatnonzero(inside)
+        if len(sel):
+            off = (addrs[sel] - ubase).astype(np.int64)
+            values[sel] = _le(data, off, 8, False)
+            ok[sel] = True
+    return values, ok

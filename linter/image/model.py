@@ -1,0 +1,263 @@
+"""ImageModel: one vmlinux read once: sections, segments, symbols (numpy), notes and doors.
+
+pyelftools reads the ELF, section and program headers; the symbol table and section contents
+are numpy views over a memory map of the file, so a 600 MB image with 119k symbols costs about
+what reading its tables costs. Every foreign error is turned into ImageError here, at the border.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from linter.errors import ImageError
+from linter.image.cache import ImageCache, image_key
+from linter.image.doors import Door, find_doors
+from linter.image.header import check_image_file
+from linter.image.notes import Note, NoteFormatError, name_and_value, parse_notes
+from linter.image.symbols import STT_FUNC, STT_NOTYPE, SymbolTable
+
+SHF_ALLOC, SHF_EXECINSTR = 0x2, 0x4
+SHN_LORESERVE = 0xFF00
+ELF64_RELA = np.dtype([("offset", "<u8"), ("info", "<u8"), ("addend", "<i8")])
+R_X86_64_64, R_X86_64_32, R_X86_64_32S = 1, 10, 11
+STRIPPED_HINT = ("stripped: no .symtab. A symbol-carrying vmlinux comes from the distribution's -dbg "
+                 "package (e.g. linux-image-…-dbg) or the build tree")
+
+
+@dataclass(frozen=True)
+class Section:
+    index: int
+    name: str
+    type: str          # "SHT_PROGBITS", ...
+    flags: int
+    addr: int
+    offset: int
+    size: int
+    link: int
+    info: int
+
+    @property
+    def executable(self) -> bool:
+        return bool(self.flags & SHF_EXECINSTR)
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self.flags & SHF_ALLOC)
+
+
+@dataclass(frozen=True)
+class Segment:
+    type: str          # "PT_LOAD", "PT_NOTE", ...
+    offset: int
+    vaddr: int
+    paddr: int
+    filesz: int
+    memsz: int
+    flags: int
+
+
+class ImageModel:
+    """What every image command and rule reads. Build it with load_image()."""
+
+    def __init__(self, path: str, entry: int, sections: list[Section], segments: list[Segment],
+                 data: np.ndarray, cache: ImageCache):
+        self.path = path
+        self.entry = entry                 # e_entry as written (physical on x86_64)
+        self.sections = sections
+        self.segments = segments
+        self.data = data                   # the whole file, memory-mapped, read-only
+        self.cache = cache
+        self.build_id: str | None = None
+        self.symbols: SymbolTable | None = None
+        self.notes: list[Note] = []
+        self.doors: list[Door] = []
+        self.warnings: list[str] = []      # oddities worth telling the user; not errors
+        self._by_name = {s.name: s for s in sections}
+        self._loads = [s for s in segments if s.type == "PT_LOAD"]
+
+    # -- sections and addresses ----------------------------------------------------------------
+    def section(self, name: str) -> Section | None:
+        return self._by_name.get(name)
+
+    @property
+    def has_relocations(self) -> bool:
+        """Only images from before Linux 6.5 (or vmlinux.unstripped) carry .rela.text."""
+        return ".rela.text" in self._by_name
+
+    def section_bytes(self, section: Section | str) -> np.ndarray:
+        """The section's file contents as a read-only uint8 view (empty for .bss-like sections)."""
+        sec = self.section(section) if isinstance(section, str) else section
+        if sec is None or sec.type == "SHT_NOBITS":
+            return np.empty(0, dtype=np.uint8)
+        end = sec.offset + sec.size
+        if end > len(self.data):
+            raise ImageError(self.path, f"truncated: section {sec.name} ends at byte {end}, past the end "
+                                        f"of the file ({len(self.data)} bytes)")
+        return self.data[sec.offset:end]
+
+    def relocations(self, section: str) -> np.ndarray:
+        """Entries of a RELA section (offset, info, addend) as a structured array; empty if absent."""
+        raw = self.section_bytes(section)
+        if len(raw) % ELF64_RELA.itemsize:
+            raise ImageError(self.path, f"malformed ELF: {section} is not a whole number of entries")
+        return raw.view(ELF64_RELA)
+
+    def to_virtual(self, address: int) -> int | None:
+        """A virtual address for `address`, read as virtual first, then as physical (PT_LOAD
+        p_paddr → p_vaddr); None when no loaded segment holds it."""
+        address &= (1 << 64) - 1
+        for seg in self._loads:
+            if seg.vaddr <= address < seg.vaddr + seg.memsz:
+                return address
+        for seg in self._loads:
+            if seg.paddr <= address < seg.paddr + seg.memsz:
+                return address - seg.paddr + seg.vaddr
+        return None
+
+    def section_at(self, address: int) -> Section | None:
+        for sec in self.sections:
+            if sec.loaded and sec.addr <= address < sec.addr + max(sec.size, 1):
+                return sec
+        return None
+
+    # -- symbols -------------------------------------------------------------------------------
+    def is_code_symbol(self, index: int) -> bool:
+        """A label or function in executable code; not a section, file or marker symbol."""
+        syms = self.symbols
+        shndx = int(syms.shndx[index])
+        if shndx == 0 or shndx >= SHN_LORESERVE or shndx >= len(self.sections):
+            return False
+        return (self.sections[shndx].executable and syms.type(index) in (STT_NOTYPE, STT_FUNC)
+                and not syms.is_marker(index))
+
+    def code_symbol(self, name: str) -> int | None:
+        """The first code symbol called `name`, or None."""
+        return next((int(i) for i in self.symbols.find(name) if self.is_code_symbol(int(i))), None)
+
+    def code_symbol_at(self, address: int) -> tuple[int, int] | None:
+        """(symbol index, offset) of the code at `address`: a symbol starting there (functions
+        before sized labels before inner labels; markers like _text never), else the sized code
+        symbol around it."""
+        starting = [int(i) for i in self.symbols.at(address) if self.is_code_symbol(int(i))]
+        if starting:
+            syms = self.symbols
+            best = min(starting, key=lambda i: (syms.type(i) != STT_FUNC, int(syms.size[i]) == 0,
+                                                 not syms.is_global(i), i))
+            return best, 0
+        around = [int(i) for i in self.symbols.containing(address) if self.is_code_symbol(int(i))]
+        if around:
+            best = min(around, key=lambda i: int(self.symbols.size[i]))
+            return best, address - int(self.symbols.value[best])
+        return None
+
+    def name(self, index: int) -> str:
+        return self.symbols.name(index)
+
+
+def load_image(path: str, profile, use_cache: bool = True) -> ImageModel:
+    """Read the vmlinux at `path` (ImageError with one clear line when it cannot be read)."""
+    header = check_image_file(path)
+    try:
+        model = _open(path, header, use_cache)
+        _read_notes(model, profile)
+        _read_symbols(model)
+    except (ELFError, struct.error, NoteFormatError) as exc:
+        raise ImageError(path, f"malformed ELF: {exc}") from None
+    except (OSError, ValueError) as exc:  # memmap or view of a damaged file
+        raise ImageError(path, f"cannot read: {exc}") from None
+    _cross_check_notes(model)
+    model.doors = find_doors(model, profile)
+    return model
+
+
+def _open(path: str, header, use_cache: bool) -> ImageModel:
+    with open(path, "rb") as fh:
+        elf = ElfReader(fh)
+        sections, segments = elf.sections(), elf.segments()
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    model = ImageModel(path, header.entry, sections, segments, data, ImageCache("", enabled=False))
+    model.build_id = _build_id(model)
+    table = bytes(data[header.shoff:header.shoff + header.shnum * header.shentsize])
+    model.cache = ImageCache(image_key(path, model.build_id, table), enabled=use_cache)
+    return model
+
+
+class ElfReader:
+    """Section and program headers through pyelftools, as plain frozen records."""
+
+    def __init__(self, fh):
+        self.elf = ELFFile(fh)
+
+    def sections(self) -> list[Section]:
+        out = []
+        for i, sec in enumerate(self.elf.iter_sections()):
+            h = sec.header
+            out.append(Section(i, sec.name, h.sh_type, h.sh_flags, h.sh_addr, h.sh_offset, h.sh_size,
+                               h.sh_link, h.sh_info))
+        return out
+
+    def segments(self) -> list[Segment]:
+        return [Segment(s.header.p_type, s.header.p_offset, s.header.p_vaddr, s.header.p_paddr,
+                        s.header.p_filesz, s.header.p_memsz, s.header.p_flags) for s in self.elf.iter_segments()]
+
+
+def _build_id(model: ImageModel) -> str | None:
+    sec = model.section(".note.gnu.build-id")
+    candidates = [sec] if sec else [s for s in model.sections if s.type == "SHT_NOTE"]
+    for sec in candidates:
+        for note in parse_notes(bytes(model.section_bytes(sec)), 0, sec.name):
+            if note.owner == "GNU" and note.type == 3:
+                return note.desc.hex()
+    return None
+
+
+def _read_notes(model: ImageModel, profile) -> None:
+    xen_types = profile.notes["Xen"].types if "Xen" in profile.notes else {}
+    for sec in model.sections:
+        if sec.type != "SHT_NOTE":
+            continue
+        for note in parse_notes(bytes(model.section_bytes(sec)), sec.addr if sec.loaded else 0, sec.name):
+            note.name, note.value = name_and_value(note, xen_types)
+            model.notes.append(note)
+
+
+def _read_symbols(model: ImageModel) -> None:
+    cached = model.cache.load("symbols")
+    if cached is not None:
+        model.symbols = SymbolTable.from_arrays(cached)
+        return
+    symtab = next((s for s in model.sections if s.type == "SHT_SYMTAB"), None)
+    if symtab is None:
+        raise ImageError(model.path, STRIPPED_HINT)
+    if symtab.link >= len(model.sections):
+        raise ImageError(model.path, "malformed ELF: .symtab names no string table")
+    raw = model.section_bytes(symtab)
+    if len(raw) % 24:
+        raise ImageError(model.path, "malformed ELF: .symtab is not a whole number of symbols")
+    strtab = model.section_bytes(model.sections[symtab.link])
+    model.symbols = SymbolTable.from_elf(raw, symtab.info, strtab)
+    model.cache.save("symbols", model.symbols.to_arrays())
+
+
+def _cross_check_notes(model: ImageModel) -> None:
+    """Older images relocate the entry notes through .rela.notes: check the value we read."""
+    if model.section(".rela.notes") is None:
+        return
+    syms = model.symbols
+    for rel in model.relocations(".rela.notes"):
+        rtype, sym = int(rel["info"]) & 0xFFFFFFFF, int(rel["info"]) >> 32
+        width = {R_X86_64_64: 8, R_X86_64_32: 4, R_X86_64_32S: 4}.get(rtype)
+        note = next((n for n in model.notes if n.address and n.address == int(rel["offset"])), None)
+        if width is None or note is None or not isinstance(note.value, int) or sym >= len(syms):
+            continue
+        target = (int(syms.value[sym]) + int(rel["addend"])) & ((1 << (8 * width)) - 1)
+        shndx = int(syms.shndx[sym])
+        note.relocated_to = syms.name(sym) or (model.sections[shndx].name if shndx < len(model.sections) else "?")
+        if target != note.value:
+            model.warnings.append(f"Xen note {note.name}: value {note.value:#x} but .rela.notes says "
+                                  f"{note.relocated_to}{int(rel['addend']):+#x} = {target:#x}")
