@@ -6,6 +6,7 @@ and compare the rule ids with e2e/expected.toml. Prints a table per era; exits 1
 
     python e2e/run.py [--era 6.1] [--series native-only] [--entrylint .venv/bin/entrylint]
     python e2e/run.py --apply-only      # check that every series still applies (no build, no lint)
+    python e2e/run.py --build-only      # apply and build every series, do not lint
 """
 
 from __future__ import annotations
@@ -84,10 +85,10 @@ def make_branch(tree: Path, era: str, name: str) -> str:
         try:
             patch.apply(Tree(tree))
         except AnchorError as err:
-            raise SystemExit(f"{era} {name}: patch '{patch.subject}' does not apply: {err}")
+            raise SystemExit(f"{era} {series.branch(name)}: patch '{patch.subject}' does not apply: {err}")
         git(tree, "add", "-A")
         if not git(tree, "status", "--porcelain"):
-            raise SystemExit(f"{era} {name}: patch '{patch.subject}' changed nothing")
+            raise SystemExit(f"{era} {series.branch(name)}: patch '{patch.subject}' changed nothing")
         git(tree, "commit", "-q", "-m", f"{patch.subject}\n\n{patch.body}")
     return branch
 
@@ -130,7 +131,7 @@ def table(era: str, outcomes: list[Outcome]) -> str:
 
 
 def run_era(era: str, names: list[str], args) -> list[Outcome]:
-    e2e_dir = Path(args.e2e_dir)
+    e2e_dir = Path(args.e2e_dir).resolve()
     tree = e2e_dir / era / "linux"
     if not (tree / ".git").is_dir():
         raise SystemExit(f"{tree} is missing: run e2e/prepare.sh {era} (make e2e-prepare)")
@@ -147,14 +148,16 @@ def run_era(era: str, names: list[str], args) -> list[Outcome]:
         branch = make_branch(tree, era, name)
         if not args.apply_only:
             build(era, branch)
+        if not (args.apply_only or args.build_only):
             image_dir = e2e_dir / era / "images" / branch.replace("/", "_")
             outcome.build_seconds = (image_dir / "build-seconds").read_text().strip()
             outcome.got, outcome.error = lint(
                 args.entrylint, tree, e2e_dir / era / "images" / "base" / "vmlinux",
                 image_dir / "vmlinux", branch, results / f"{label}.json")
         outcomes.append(outcome)
-        print(f"{era} {label}: {'applied' if args.apply_only else ('ok' if outcome.ok else 'MISS')}",
-              file=sys.stderr, flush=True)
+        state = ("applied" if args.apply_only else "built" if args.build_only
+                 else "ok" if outcome.ok else "MISS")
+        print(f"{era} {label}: {state}", file=sys.stderr, flush=True)
     git(tree, "checkout", "-q", "-f", "--detach", "base")
     return outcomes
 
@@ -167,6 +170,8 @@ def main() -> int:
     parser.add_argument("--e2e-dir", default=os.environ.get("E2E_DIR", "/var/tmp/entrylint-e2e"))
     parser.add_argument("--apply-only", action="store_true",
                         help="only check that every series applies (no build, no entrylint)")
+    parser.add_argument("--build-only", action="store_true",
+                        help="apply and build every series, do not run entrylint")
     args = parser.parse_args()
     names = [n.replace("-", "_") for n in (args.series or series.NAMES)]
     unknown = [n for n in names if n not in series.NAMES]
@@ -175,7 +180,7 @@ def main() -> int:
     failed = False
     for era in args.era or ERAS:
         outcomes = run_era(era, names, args)
-        if not args.apply_only:
+        if not (args.apply_only or args.build_only):
             print(table(era, outcomes))
             failed |= not all(o.ok for o in outcomes)
     return 1 if failed else 0

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from unidiff import PatchedFile
 from unidiff.patch import Hunk
 
-from linter.csource import ASM_LABEL, C_KEYWORDS, C_NAME, Span, enclosing, spans
+from linter.csource import ASM_END, ASM_LABEL, ASM_PLAIN_LABEL, ASM_SUFFIXES, C_KEYWORDS, C_NAME, Span, enclosing, spans
 from linter.profile import Profile
 from linter.series import Patch, Series
 
@@ -112,8 +112,7 @@ def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLoo
 
 
 def _changed_lines(hunk: Hunk, path: str, post_spans, pre_spans) -> list[ChangedLine]:
-    local = _local_spans(hunk, path)
-    header_fn = _header_function(hunk.section_header, path)
+    local = _hunk_functions(hunk, path, _header_function(hunk.section_header, path))
     out = []
     next_target = hunk.target_start
     for index, ln in enumerate(hunk):
@@ -131,7 +130,7 @@ def _changed_lines(hunk: Hunk, path: str, post_spans, pre_spans) -> list[Changed
             span = enclosing(pre_spans, pre_line)
             fn = span.name if span else None
         else:
-            fn = _local_function(local, index) or header_fn
+            fn = local[index]
         out.append(ChangedLine(post_line, ln.value.rstrip("\n"), ln.is_added, fn))
     return out
 
@@ -147,16 +146,30 @@ def _source_position(hunk: Hunk, target) -> int:
     return last
 
 
-def _local_spans(hunk: Hunk, path: str) -> list[tuple[int, str]]:
-    """(index within the hunk, name) of the functions that begin inside the hunk itself."""
-    lines = [ln.value.rstrip("\n") for ln in hunk]
-    return [(s.start - 1, s.name) for s in spans(lines, path)]
-
-
-def _local_function(local: list[tuple[int, str]], index: int) -> str | None:
-    """The last function that begins inside the hunk at or before the hunk line `index`."""
-    names = [name for start, name in local if start <= index]
-    return names[-1] if names else None
+def _hunk_functions(hunk: Hunk, path: str, header_fn: str | None) -> list[str | None]:
+    """The function each hunk line belongs to, reading only the hunk: it starts in the header's
+    function and follows the starts and ends of functions the hunk's own lines show."""
+    is_asm = path.endswith(ASM_SUFFIXES)
+    current, pending, out = header_fn, None, []
+    for ln in hunk:
+        text = ln.value.rstrip("\n")
+        if is_asm:
+            start = ASM_LABEL.match(text) or ASM_PLAIN_LABEL.match(text)
+            if start and not start.group(1).startswith(".L"):
+                current = start.group(1)
+            out.append(current)
+            if ASM_END.match(text):
+                current = None
+            continue
+        if text.startswith("{") and pending:
+            current = pending
+        elif text[:1].isalpha() or text[:1] == "_":
+            name = _header_function(text, path)
+            pending = name if name and not text.rstrip().endswith(";") else None
+        out.append(current)
+        if text.startswith("}"):
+            current = None
+    return out
 
 
 def _header_function(header: str, path: str) -> str | None:

@@ -47,7 +47,9 @@ def changed_paths(ctx) -> dict[str, list]:
 def check(ctx):
     changed = changed_paths(ctx)
     for path, marks in changed.items():
-        missing = [q for q in ctx.profile.paths[path].counterparts if q not in changed]
+        # a path that joins another (pvh → native) gets that path's changes too
+        missing = [q for q in ctx.profile.paths[path].counterparts
+                   if q not in changed and ctx.profile.paths[q].joins not in changed]
         if not missing:
             continue
         # Place the finding on a commit that acks it, if any: an ack on any contributing commit counts.

@@ -39,11 +39,14 @@ def check(ctx) -> Iterable[Finding]:
 
     head, base = ctx.image("head"), ctx.image("base")
     before = {door.key: door for door in base.doors}
+    base_announcers = {a for door in base.doors for a in door.announced_by}
     for door in head.doors:
         old = before.get(door.key)
         new_announcers = [a for a in door.announced_by if old is None or a not in old.announced_by]
         if old is not None and not new_announcers:
             continue
+        if not door.resolves and set(door.announced_by) <= base_announcers:
+            continue  # an old announcement that now leads nowhere: EL202 reports the loss
         path = door.path or "unknown"
         how = ", ".join(f"{a}={door.announced_at[a]:#x}" for a in door.announced_by) or "profile entry symbol"
         if old is None:

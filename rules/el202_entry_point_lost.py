@@ -35,27 +35,27 @@ def check(ctx) -> Iterable[Finding]:
 
     head, base = ctx.image("head"), ctx.image("base")
     after = {door.key: door for door in head.doors}
+    before = {door.key: door for door in base.doors}
     for door in base.doors:
         if not door.resolves:
             continue  # never led to code: nothing to lose
         path = door.path or "unknown"
         new = after.get(door.key)
-        if new is not None:
-            lost = [a for a in door.announced_by if a not in new.announced_by]
-            if not lost:
-                continue
-            message = f"entry point {door.label} of the {path} path is no longer announced by {', '.join(lost)}"
-        else:
-            lost = list(door.announced_by)
+        lost = [a for a in door.announced_by if new is None or a not in new.announced_by]
+        if new is not None and not lost:
+            continue
+        if new is None:
             message = f"entry point {door.label} of the {path} path is gone from the image"
-            moved = [d for d in head.doors if d.path == door.path and set(d.announced_by) & set(door.announced_by)]
-            for d in moved:
-                announcers = ", ".join(sorted(set(d.announced_by) & set(door.announced_by)))
-                if not d.resolves:
-                    message = (f"entry point {door.label} of the {path} path no longer resolves to code: "
-                               f"{announcers} now points at {d.address:#x} ({d.section or 'outside every section'})")
-                else:
-                    message += f"; {announcers} now leads to {d.label}"
+        else:
+            message = f"entry point {door.label} of the {path} path is no longer announced by {', '.join(lost)}"
+        for other in head.doors:  # where the lost announcements lead now, if somewhere new
+            was = before.get(other.key)
+            moved = ", ".join(a for a in other.announced_by if a in lost and not (was and a in was.announced_by))
+            if moved and not other.resolves:
+                message += (f"; {moved} now points at {other.address:#x}, which is not code "
+                            f"({other.section or 'outside every section'})")
+            elif moved:
+                message += f"; {moved} now leads to {other.label}"
         source = base.symbols.file_name(door.index)
         yield finding(sys.modules[__name__], message, file=entry_file_for(ctx.profile, door.path, source),
                       paths=[door.path] if door.path else [], symbol=door.label, image="base",

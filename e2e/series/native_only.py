@@ -38,7 +38,8 @@ def add_step(tree, era: str) -> None:
 
 
 def call_step_native(tree) -> None:
-    tree.insert_after(HEAD64, "\tcopy_bootdata(__va(real_mode_data));\n", CALL)
+    # x86_64_start_reservations() also calls copy_bootdata(): anchor on the line before too.
+    tree.insert_after(HEAD64, "\ttdx_early_init();\n\n\tcopy_bootdata(__va(real_mode_data));\n", CALL)
 
 
 def patches(era: str) -> list[Patch]:

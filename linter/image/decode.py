@@ -35,7 +35,7 @@ Reference kinds (``References.kind``, ``np.uint8``):
   SLOT_WRITE      ``mov %reg64,disp(%rip)`` / ``movq $imm32,disp(%rip)`` (REX.W 89 / c7 /0, REX.W a3):
                   a hook override; report it, never follow it
 An instruction can give two references: ``movq $f, slot(%rip)`` is SLOT_WRITE (slot) + ABS_IMM (f).
-Memory operands with an FS/GS segment override (per-CPU data) and EIP-relative operands (67 prefix)
+Memory operands with an FS/GS segment override (per-CPU data) or a 67 prefix (32-bit addressing)
 give none. Indexed operands (``mov pv_ops(,%rdi,8)``) give none: their address is not fixed.
 
 Known difference from capstone 5: it decodes ``0f b9`` (ud1) and ``0f ff`` (ud0) without ModRM;
@@ -246,8 +246,7 @@ def decode_at(codep: np.ndarray, n: int, pos: np.ndarray) -> Decoded:
         s1 = b1[sel]
         tid[sel] = np.where(s1 == 0x38, TID_0F38, np.where(s1 == 0x3A, TID_0F3A, TID_0F))
         opo[sel] = np.where((s1 == 0x38) | (s1 == 0x3A), 2, 1)
-    vex_like = esc >= _E_VEX3
-    sel = np.flatnonzero(vex_like & (esc != _E_PLAIN))
+    sel = np.flatnonzero(esc >= _E_VEX3)
     if len(sel):
         e, s1, s2 = esc[sel], b1[sel], b2[sel]
         mmmmm = s1 & 0x1F
@@ -329,9 +328,15 @@ def _group_invalid(tid, opcode, modrm, hasf3):
     )
 
 
+_CHUNK = 1 << 20   # positions per decode_at call when measuring lengths: bounds the memory
+
+
 def instruction_lengths(codep: np.ndarray, n: int, positions: np.ndarray) -> np.ndarray:
-    """Length (uint8) of the instruction at every offset of ``positions``."""
-    return decode_at(codep, n, positions).length.astype(np.uint8)
+    """Length (uint8, 1..15) of the instruction at every offset of ``positions``."""
+    out = np.empty(len(positions), np.uint8)
+    for at in range(0, len(positions), _CHUNK):
+        out[at:at + _CHUNK] = decode_at(codep, n, positions[at:at + _CHUNK]).length
+    return out
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -371,8 +376,8 @@ def instruction_starts(code: np.ndarray, start_offs: np.ndarray, end_offs: np.nd
     start_offs = np.clip(np.asarray(start_offs, np.int64), 0, n)
     end_offs = np.clip(np.asarray(end_offs, np.int64), 0, n)
     positions = _ranges(start_offs, end_offs)
-    lens = np.zeros(n + 1, np.int64)
-    lens[positions] = decode_at(codep, n, positions).length
+    lens = np.zeros(n + 1, np.uint8)
+    lens[positions] = instruction_lengths(codep, n, positions)
 
     out_pos, out_func = [], []
     active = np.flatnonzero(end_offs > start_offs).astype(np.int32)
@@ -381,7 +386,7 @@ def instruction_starts(code: np.ndarray, start_offs: np.ndarray, end_offs: np.nd
     while len(active) >= _SWEEP_STRAGGLERS:
         out_pos.append(cur)
         out_func.append(active)
-        cur = cur + lens[cur]
+        cur = cur + lens[cur]          # uint8 + int64 -> int64
         more = cur < end
         active, cur, end = active[more], cur[more], end[more]
     for f, p, e in zip(active.tolist(), cur.tolist(), end.tolist()):
@@ -478,100 +483,100 @@ def decode_references(code: np.ndarray, base: int, starts: np.ndarray, ends: np.
 
 def references_at(codep: np.ndarray, n: int, base: int, pos: np.ndarray, func: np.ndarray,
                   asm_mask: np.ndarray | None = None) -> References:
-    """The references of the instructions at offsets ``pos`` (instruction starts) of function ``func``."""
+    """The references of the instructions at offsets ``pos`` (instruction starts) of functions ``func``."""
     d = decode_at(codep, n, pos)
-    end = pos + d.length
-    legacy = d.valid & (d.tid == TID_LEGACY)
-    op = d.opcode
-    reg = (d.modrm >> 3) & 7
+    parts = [_branch_refs(codep, d), _memory_refs(codep, d)]
+    parts += _immediate_refs(codep, d, None if asm_mask is None else np.asarray(asm_mask, bool)[func])
+    rows = np.concatenate([p[0] for p in parts])
+    kind = np.concatenate([p[1] for p in parts]).astype(np.uint8)
+    offset_target = np.concatenate([p[2] for p in parts]).astype(np.uint64)
+    is_relative = np.concatenate([np.broadcast_to(p[3], len(p[0])) for p in parts])
     ubase = np.uint64(base)
-    sites, funcs, kinds, targets = [], [], [], []
+    site = ubase + pos[rows].astype(np.uint64)
+    # relative targets are offsets into the code; absolute ones are addresses already
+    target = np.where(is_relative, offset_target + ubase, offset_target)
+    funcs = np.asarray(func, np.int32)[rows]
+    order = np.lexsort((kind, site, funcs))
+    return References(site[order], funcs[order], kind[order], target[order])
 
-    def emit(mask, kind, target):
-        sel = np.flatnonzero(mask)
-        sites.append(ubase + pos[sel].astype(np.uint64))
-        funcs.append(func[sel].astype(np.int32))
-        kinds.append(np.broadcast_to(np.asarray(kind, np.uint8), len(sel)).copy()
-                     if np.ndim(kind) == 0 else np.asarray(kind[sel], np.uint8))
-        targets.append(np.asarray(target)[sel] if np.ndim(target) else
-                       np.full(len(sel), target, np.uint64))
 
-    # relative branches: the immediate is the last field
-    rel32 = (legacy & ((op == 0xE8) | (op == 0xE9))) | (d.valid & (d.tid == TID_0F)
-                                                         & (op >= 0x80) & (op <= 0x8F))
+def _branch_refs(codep, d):
+    """(rows, kind, target offset, True) of the relative branches; the displacement is the last field."""
+    op = d.opcode
+    legacy = d.valid & (d.tid == TID_LEGACY)
+    rel32 = (legacy & ((op == 0xE8) | (op == 0xE9))
+             | (d.valid & (d.tid == TID_0F) & (op >= 0x80) & (op <= 0x8F)))
     rel8 = legacy & ((op == 0xEB) | ((op >= 0x70) & (op <= 0x7F)) | ((op >= 0xE0) & (op <= 0xE3)))
-    branch = np.flatnonzero(rel32 | rel8)
-    if len(branch):
-        b_end = end[branch]
-        rel = np.where(rel32[branch], _le(codep, b_end - 4, 4, True),
-                       _le(codep, b_end - 1, 1, True))
-        target = np.zeros(len(pos), np.uint64)
-        target[branch] = ubase + (b_end + rel).view(np.uint64)
-        bop = op
-        kind = np.where(legacy & (bop == 0xE8), CALL_REL,
-                        np.where(legacy & ((bop == 0xE9) | (bop == 0xEB)), JMP_REL, JCC_REL))
-        emit(rel32 | rel8, kind, target)
+    rows = np.flatnonzero(rel32 | rel8)
+    end = d.pos[rows] + d.length[rows]
+    rel = np.where(rel32[rows], _le(codep, end - 4, 4, True), _le(codep, end - 1, 1, True))
+    o = op[rows]
+    is_legacy = legacy[rows]
+    kind = np.where(is_legacy & (o == 0xE8), CALL_REL,
+                    np.where(is_legacy & ((o == 0xE9) | (o == 0xEB)), JMP_REL, JCC_REL))
+    return rows, kind, (end + rel).view(np.uint64), True
 
-    # memory operands at a fixed address
-    mod0 = d.valid & d.has_modrm & ((d.modrm >> 6) == 0)
+
+def _memory_refs(codep, d):
+    """(rows, kind, target, is_relative) of memory operands at a fixed address.
+
+    Two row sets: RIP-relative (target offset = end of instruction + disp32, after any immediate)
+    and absolute (``[disp32]`` with no base and no index, or a moffs address)."""
+    op = d.opcode
+    legacy = d.valid & (d.tid == TID_LEGACY)
+    reg = (d.modrm >> 3) & 7
     rm = d.modrm & 7
-    forced_reg = d.valid & (d.tid == TID_0F) & (op >= 0x20) & (op <= 0x23)
-    rip = mod0 & (rm == 5) & ~d.asize32 & ~d.fsgs & ~forced_reg
-    absolute = (mod0 & (rm == 4) & ((d.sib & 7) == 5) & (((d.sib >> 3) & 7) == 4) & ~d.rex_x
-                & ~d.fsgs & ~forced_reg)
+    mod0 = d.valid & d.has_modrm & ((d.modrm >> 6) == 0)
+    mov_cr = (d.tid == TID_0F) & (op >= 0x20) & (op <= 0x23)     # ModRM names registers only
+    usable = ~d.fsgs & ~mov_cr
+    rip = mod0 & (rm == 5) & ~d.asize32 & usable
+    absolute = mod0 & (rm == 4) & ((d.sib & 7) == 5) & (((d.sib >> 3) & 7) == 4) & ~d.rex_x & usable
     moffs = legacy & (op >= 0xA0) & (op <= 0xA3) & ~d.fsgs
-    fixed = rip | absolute | moffs
-    sel = np.flatnonzero(fixed)
-    if len(sel):
-        target = np.zeros(len(pos), np.uint64)
-        disp_at = d.modrm_at[sel] + 1 + absolute[sel]
-        disp = _le(codep, disp_at, 4, True)
-        t = np.where(rip[sel], (end[sel] + disp).view(np.uint64) + ubase,
-                     np.where(d.asize32[sel], disp & 0xFFFFFFFF, disp).view(np.uint64))
-        mo = moffs[sel]
-        if mo.any():
-            msel = sel[mo]
-            t[mo] = np.where(d.asize32[msel],
-                             _le(codep, msel_pos := pos[msel] + (end[msel] - pos[msel])
-                                 - d.imm_size[msel], 4, False).view(np.uint64),
-                             _le(codep, msel_pos, 8, False))
-        target[sel] = t
-        kind = np.full(len(pos), RIP_REF, np.uint8)
-        kind[legacy & (op == 0xFF) & (reg == 2)] = SLOT_READ_CALL
-        kind[legacy & (op == 0xFF) & (reg == 4)] = SLOT_READ_JMP
-        kind[legacy & d.w & ((op == 0x8B) | (op == 0xA1))] = SLOT_LOAD
-        kind[legacy & d.w & ((op == 0x89) | (op == 0xA3) | ((op == 0xC7) & (reg == 0)))] = SLOT_WRITE
-        emit(fixed, kind, target)
+    absolute &= ~d.asize32
+    moffs &= ~d.asize32
 
-    # immediates that are addresses
+    kind = np.full(len(d.pos), RIP_REF, np.uint8)
+    kind[legacy & (op == 0xFF) & (reg == 2)] = SLOT_READ_CALL
+    kind[legacy & (op == 0xFF) & (reg == 4)] = SLOT_READ_JMP
+    kind[legacy & d.w & ((op == 0x8B) | (op == 0xA1))] = SLOT_LOAD
+    kind[legacy & d.w & ((op == 0x89) | (op == 0xA3) | ((op == 0xC7) & (reg == 0)))] = SLOT_WRITE
+
+    r_rows = np.flatnonzero(rip)
+    r_end = d.pos[r_rows] + d.length[r_rows]
+    r_target = (r_end + _le(codep, d.modrm_at[r_rows] + 1, 4, True)).view(np.uint64)
+
+    a_rows = np.flatnonzero(absolute)
+    a_target = _le(codep, d.modrm_at[a_rows] + 2, 4, True).view(np.uint64)
+
+    m_rows = np.flatnonzero(moffs)
+    m_target = _le(codep, d.pos[m_rows] + d.length[m_rows] - 8, 8, False)
+    rows = np.concatenate([r_rows, a_rows, m_rows])
+    target = np.concatenate([r_target, a_target, m_target])
+    relative = np.zeros(len(rows), bool)
+    relative[:len(r_rows)] = True
+    return rows, kind[rows], target, relative
+
+
+def _immediate_refs(codep, d, asm):
+    """Immediates that are addresses: ABS_IMM always, ABS_PHYS where ``asm`` (bool per row)."""
+    op = d.opcode
+    legacy = d.valid & (d.tid == TID_LEGACY)
+    reg = (d.modrm >> 3) & 7
+    end = d.pos + d.length
     mov_c7 = legacy & (op == 0xC7) & (reg == 0) & ~d.osize16
     mov_b8 = legacy & (op >= 0xB8) & (op <= 0xBF) & ~d.osize16
     push = legacy & (op == 0x68) & ~d.osize16
-    imm32_at = end - 4
-    sel = np.flatnonzero(mov_c7 | mov_b8 | push)
-    if len(sel):
-        target = np.zeros(len(pos), np.uint64)
-        wide = mov_b8[sel] & d.w[sel]
-        t = _le(codep, imm32_at[sel], 4, True).view(np.uint64)
-        if wide.any():
-            t[wide] = _le(codep, end[sel][wide] - 8, 8, False)
-        target[sel] = t
-        sext = (mov_c7 & d.w) | push | (mov_b8 & d.w)
-        emit(sext, ABS_IMM, target)
-        if asm_mask is not None:
-            asm = np.asarray(asm_mask, bool)[func]
-            phys = (mov_c7 | mov_b8) & ~d.w & asm
-            emit(phys, ABS_PHYS, target & np.uint64(0xFFFFFFFF))
 
-    if not sites:
-        e64, e32 = np.zeros(0, np.uint64), np.zeros(0, np.int32)
-        return References(e64, e32, np.zeros(0, np.uint8), e64.copy())
-    site = np.concatenate(sites)
-    funcs_ = np.concatenate(funcs)
-    kind = np.concatenate(kinds)
-    target = np.concatenate(targets)
-    order = np.lexsort((kind, site, funcs_))
-    return References(site[order], funcs_[order], kind[order], target[order])
+    wide_rows = np.flatnonzero(mov_b8 & d.w)                      # movabs $imm64
+    sext_rows = np.flatnonzero((mov_c7 & d.w) | push)             # imm32, sign-extended
+    out = [(wide_rows, np.full(len(wide_rows), ABS_IMM), _le(codep, end[wide_rows] - 8, 8, False), False),
+           (sext_rows, np.full(len(sext_rows), ABS_IMM),
+            _le(codep, end[sext_rows] - 4, 4, True).view(np.uint64), False)]
+    if asm is not None:
+        phys_rows = np.flatnonzero((mov_c7 | mov_b8) & ~d.w & asm)
+        out.append((phys_rows, np.full(len(phys_rows), ABS_PHYS),
+                    _le(codep, end[phys_rows] - 4, 4, False).view(np.uint64), False))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,10 +626,8 @@ def function_pointer_words(data: np.ndarray, base: int, obj_starts: np.ndarray,
         return empty
     step = 8 if aligned_only else 1
     count = (len(data) - 8) // step + 1
-    words = np.lib.stride_tricks.as_strided(data.view(np.uint8), shape=(count, 8),
-                                            strides=(step, 1))
-    values = np.ascontiguousarray(words).view("<u8").ravel() if step == 1 and count > 0 else \
-        np.ascontiguousarray(words).view("<u8").ravel()
+    # a view, no copy: the word at every `step` bytes (x86 reads unaligned words fine)
+    values = np.ndarray((count,), dtype="<u8", buffer=data, strides=(step,))
     lo, hi = func_starts.min(), func_starts.max()
     cand = np.flatnonzero((values >= lo) & (values <= hi))
     fidx = lookup_exact(values[cand], func_starts)

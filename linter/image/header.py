@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from linter.errors import ImageError
 
 EM_X86_64 = 62
-MACHINES = {  # e_machine → how a person calls it
-    3: "x86 (i386)", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64", 22: "s390", 40: "ARM",
-    42: "SuperH", 43: "SPARC v9", 50: "IA-64", 62: "x86-64", 183: "AArch64", 243: "RISC-V",
-    258: "LoongArch",
+MACHINES = {  # e_machine → how a person calls it, with its article
+    3: "an x86 (i386)", 8: "a MIPS", 20: "a PowerPC", 21: "a PowerPC64", 22: "an s390", 40: "an ARM",
+    42: "a SuperH", 43: "a SPARC v9", 50: "an IA-64", 62: "an x86-64", 183: "an AArch64",
+    243: "a RISC-V", 258: "a LoongArch",
 }
 
 
@@ -56,9 +56,8 @@ def check_image_file(path: str) -> ElfHeader:
         raise ImageError(path, "truncated: the ELF header is cut short")
     machine = struct.unpack_from("<H", head, 18)[0]
     if bits != 64 or machine != EM_X86_64:
-        name = MACHINES.get(machine, f"machine {machine}")
-        article = "an" if name[0] in "AEIOUaeiou" else "a"
-        raise ImageError(path, f"{article} {name} ELF ({bits}-bit), not an x86_64 vmlinux")
+        name = MACHINES.get(machine, f"a machine {machine}")
+        raise ImageError(path, f"{name} ELF ({bits}-bit), not an x86_64 vmlinux")
     if len(head) < 64:
         raise ImageError(path, "truncated: the ELF header is cut short")
     entry, phoff, shoff = struct.unpack_from("<QQQ", head, 24)

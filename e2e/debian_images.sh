@@ -1,0 +1,27 @@
+#!/bin/sh
+# debian_images.sh [PACKAGE...]: fetch Debian's packaged debug kernels and keep only their vmlinux,
+# as $E2E_DIR/debian/<kernel release>/vmlinux with package.txt (exact package name and version).
+# Default packages: the 6.1 and 6.12 cloud-amd64 debug images built from the same sources as
+# the linux-source packages prepare.sh uses.
+set -eu
+E2E_DIR=${E2E_DIR:-/var/tmp/entrylint-e2e}
+[ $# -gt 0 ] || set -- linux-image-6.1.0-56-cloud-amd64-dbg linux-image-6.12.117+deb12-cloud-amd64-dbg
+mkdir -p "$E2E_DIR/debian/deb"
+for PKG in "$@"; do
+    cd "$E2E_DIR/debian/deb"
+    apt-cache show "$PKG" >/dev/null 2>&1 || apt-get update
+    RELEASE=${PKG#linux-image-}
+    RELEASE=${RELEASE%-dbg}
+    OUT=$E2E_DIR/debian/$RELEASE
+    if [ -f "$OUT/vmlinux" ]; then echo "debian_images.sh: $OUT/vmlinux exists"; continue; fi
+    rm -f "$PKG"_*.deb
+    apt-get download "$PKG"
+    DEB=$(ls "$PKG"_*.deb)
+    mkdir -p "$OUT"
+    # Only the vmlinux: the package also carries ~1.5 GB of module debug files.
+    dpkg-deb --fsys-tarfile "$DEB" | tar -x -O "./usr/lib/debug/boot/vmlinux-$RELEASE" > "$OUT/vmlinux.part"
+    mv "$OUT/vmlinux.part" "$OUT/vmlinux"
+    dpkg-deb -f "$DEB" Package Version > "$OUT/package.txt"
+    rm -f "$DEB"
+    echo "debian_images.sh: $(tr '\n' ' ' < "$OUT/package.txt")-> $OUT/vmlinux"
+done

@@ -1,0 +1,73 @@
+"""EL201 new-entry-point and EL202 entry-point-lost on images built before and after a series."""
+
+from __future__ import annotations
+
+import pytest
+from image_fixtures import build, copy_tree
+
+from linter.context import Context
+from linter.profile import load_profile
+from rules import el201_new_entry_point as el201
+from rules import el202_entry_point_lost as el202
+
+pytestmark = pytest.mark.image
+
+
+def run(rule, base, head):
+    ctx = Context(series=None, marks=[], profile=load_profile(), image_path=str(head),
+                  base_image_path=str(base), use_cache=False)
+    return list(rule.check(ctx))
+
+
+@pytest.fixture(scope="module")
+def broken_doors(tmp_path_factory):
+    """The base tree with the PVH note removed and the Xen ENTRY note pointing at data."""
+    tree = copy_tree(tmp_path_factory.mktemp("broken") / "tree")
+    pvh = tree / "arch/x86/platform/pvh/head.S"
+    pvh.write_text("\n".join(line for line in pvh.read_text().splitlines() if "PHYS32_ENTRY" not in line) + "\n")
+    xen = tree / "arch/x86/xen/xen-head.S"
+    xen.write_text(xen.read_text().replace("_ASM_PTR startup_xen)", "_ASM_PTR initial_code)"))
+    return build(tree, tree.parent / "out")
+
+
+@pytest.mark.parametrize("relocs", [True, False])
+def test_series_adds_one_door(example_images, relocs):
+    base = example_images.base if relocs else example_images.base_norela
+    head = example_images.head if relocs else example_images.head_norela
+    found = run(el201, base, head)
+    assert [(f.rule, f.symbol, f.paths, f.file, f.image) for f in found] == [
+        ("EL201", "startup_xen_kexec", ["xen-pv"], "arch/x86/xen/xen-head.S", "head")]
+    assert found[0].message.startswith("new entry point startup_xen_kexec on the xen-pv path (note:Xen:1=0x")
+    assert found[0].severity == "error"
+    assert run(el202, base, head) == []
+
+
+def test_reverting_the_series_loses_that_door(example_images):
+    found = run(el202, example_images.head, example_images.base)
+    assert [(f.rule, f.symbol, f.image) for f in found] == [("EL202", "startup_xen_kexec", "base")]
+    assert found[0].message == "entry point startup_xen_kexec of the xen-pv path is gone from the image"
+    assert run(el201, example_images.head, example_images.base) == []
+
+
+def test_same_image_is_clean(example_images):
+    assert run(el201, example_images.base, example_images.base_norela) == []
+    assert run(el202, example_images.base, example_images.base_norela) == []
+
+
+def test_lost_announcements(example_images, broken_doors):
+    found = {f.symbol: f for f in run(el202, example_images.base, broken_doors)}
+    assert sorted(found) == ["pvh_start_xen", "startup_xen"]
+    assert found["pvh_start_xen"].message == \
+        "entry point pvh_start_xen of the pvh path is no longer announced by note:Xen:18"
+    assert found["pvh_start_xen"].file == "arch/x86/platform/pvh/head.S"
+    assert found["startup_xen"].message.startswith(
+        "entry point startup_xen of the xen-pv path is no longer announced by note:Xen:1; note:Xen:1 now "
+        "points at 0x")
+    assert found["startup_xen"].message.endswith(", which is not code (.data)")
+    # the note that now leads into data is not a new door
+    assert run(el201, example_images.base, broken_doors) == []
+
+
+def test_fingerprints_tell_the_findings_apart(example_images, broken_doors):
+    found = run(el202, example_images.base, broken_doors)
+    assert len({f.fingerprint for f in found}) == len(found) == 2
