@@ -92,8 +92,9 @@ def _check_truncated(patchset: PatchSet, source: str) -> None:
     """unidiff accepts a hunk cut short at the end of the text: a truncated patch must not pass."""
     for pf in patchset:
         for hunk in pf:
-            got_src = sum(1 for ln in hunk if not ln.is_added)
-            got_tgt = sum(1 for ln in hunk if not ln.is_removed)
+            # count only diff lines: unidiff also keeps a trailing blank line and "\ No newline" markers
+            got_src = sum(1 for ln in hunk if ln.is_context or ln.is_removed)
+            got_tgt = sum(1 for ln in hunk if ln.is_context or ln.is_added)
             if got_src != hunk.source_length or got_tgt != hunk.target_length:
                 raise PatchError(source, f"{pf.path}: hunk @@ -{hunk.source_start},{hunk.source_length} "
                                  f"+{hunk.target_start},{hunk.target_length} @@ is truncated or its "

@@ -22,6 +22,10 @@ SYM_CODE_START_LOCAL(pvh_start_xen)
 
 	.code64
 1:
+	movl	$0x18, %eax			/* data segment */
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
 	leaq	xen_prepare_pvh(%rip), %rax
 	call	*%rax
 	movq	$_pa(startup_64), %rax
