@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-VERSION = "3"          # bump when the edits change: the series is rebuilt
+VERSION = "4"          # bump when the edits change: the series is rebuilt
 PATCHES = 100
 SEED = 20261127
 
@@ -132,7 +132,7 @@ def edit_file(path: Path, rng: random.Random, n: int) -> None:
     lines = path.read_text(encoding="utf-8", errors="surrogateescape").split("\n")
     edits = ASM_EDITS if path.suffix == ".S" else C_EDITS
     done = 0
-    for _ in range(rng.choice((1, 1, 2, 2, 3))):
+    for _ in range(rng.choice((1, 2, 2, 3, 4))):
         for edit in rng.sample(edits, len(edits)):
             if edit(lines, rng, n):
                 done += 1

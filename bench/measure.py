@@ -30,11 +30,16 @@ class Stats:
     argv: list[str]
     seconds: list[float] = field(default_factory=list)
     maxrss_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)       # user + system seconds, children included
     error: str | None = None             # why it did not run (a command not written yet, say)
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
 
     @property
     def peak_mb(self) -> float:
@@ -45,12 +50,12 @@ class Stats:
             return {"name": self.name, "argv": self.argv, "error": self.error}
         return {"name": self.name, "argv": self.argv, "median_s": round(self.median, 4),
                 "min_s": round(min(self.seconds), 4), "max_s": round(max(self.seconds), 4),
-                "runs": len(self.seconds), "peak_rss_mb": round(self.peak_mb, 1),
+                "cpu_median_s": round(self.cpu_median, 4), "runs": len(self.seconds), "peak_rss_mb": round(self.peak_mb, 1),
                 "seconds": [round(s, 4) for s in self.seconds]}
 
 
-def run_once(cmd: Command) -> tuple[float, int, int, str]:
-    """(wall seconds, peak RSS in KiB, exit code, last stderr line) of one run, stdout discarded;
+def run_once(cmd: Command) -> tuple[float, float, int, int, str]:
+    """(wall s, CPU s, peak RSS in KiB, exit code, last stderr line) of one run, stdout discarded;
     the exit code is -1000 when the run printed a Python traceback."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -65,7 +70,7 @@ def run_once(cmd: Command) -> tuple[float, int, int, str]:
     code = proc.returncode
     if "Traceback (most recent call last)" in text:
         code = -1000   # a Python crash exits 1, like a linter with findings: never count it
-    return elapsed, usage.ru_maxrss, code, lines[-1] if lines else ""
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code, lines[-1] if lines else ""
 
 
 def side_by_side(commands: list[Command], reps: int, log=print) -> dict[str, Stats]:
@@ -74,7 +79,7 @@ def side_by_side(commands: list[Command], reps: int, log=print) -> dict[str, Sta
     stats = {c.name: Stats(c.name, c.argv) for c in commands}
     live = []
     for cmd in commands:
-        _, _, code, last = run_once(cmd)
+        _, _, _, code, last = run_once(cmd)
         if code in cmd.ok_codes:
             live.append(cmd)
         else:
@@ -82,10 +87,11 @@ def side_by_side(commands: list[Command], reps: int, log=print) -> dict[str, Sta
             log(f"{cmd.name}: not measured ({stats[cmd.name].error})")
     for rep in range(reps):
         for cmd in live:
-            seconds, rss, code, last = run_once(cmd)
+            seconds, cpu, rss, code, last = run_once(cmd)
             if code not in cmd.ok_codes:
                 raise SystemExit(f"bench: {cmd.name} failed in round {rep + 1}: exit {code}: {last}")
             stats[cmd.name].seconds.append(seconds)
             stats[cmd.name].maxrss_kb.append(rss)
+            stats[cmd.name].cpu.append(cpu)
         log(f"round {rep + 1}/{reps}: " + ", ".join(f"{c.name} {stats[c.name].seconds[-1]:.3f}s" for c in live))
     return stats

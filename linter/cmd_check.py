@@ -42,6 +42,10 @@ def load_series(args, profile: Profile) -> tuple[Series | None, object | None]:
 
         repo = find_repo(".")   # a patch on stdin inside a checkout (b4): marks read the tree
         series.repo_root = repo.working_tree_dir if repo else None
+        if files == ["-"]:      # b4's per-patch check commands: see linter/b4series.py
+            from linter.b4series import per_patch_view
+
+            series = per_patch_view(series, repo, stdin, wanted)
         return series, repo
     if args.staged or revisions:
         from linter.gitsource import open_repo, series_from_range, series_from_staged
@@ -99,10 +103,14 @@ def check(args, profile: Profile, config: Config) -> RunResult:
     ctx = Context(series=series, marks=marks, profile=profile, repo_root=series.repo_root if series else None,
                   image_path=args.image, base_image_path=args.base_image, use_cache=not args.no_cache)
     findings, skipped = run_rules(ctx, rules, config.severity)
+    keep = getattr(series, "keep", None)   # b4 per-patch mode (b4series.py): report b4's patch only
+    if keep:
+        findings = [f for f in findings if keep(f)]
     fail_on = args.fail_on or config.fail_on or "warning"
     result = RunResult(
         findings=findings,
-        patches=[PatchInfo(p.index, p.commit, p.subject, p.source) for p in (series.patches if series else [])],
+        patches=[PatchInfo(p.index, p.commit, p.subject, p.source) for p in (series.patches if series else [])
+                 if not keep or p.index in series.reported],
         rules=[rule_info(m, config.severity.get(rid)) for rid, m in rules.items()],
         notes=(series.notes if series else []) + ctx.notes,
         skipped_rules=skipped,

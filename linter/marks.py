@@ -3,7 +3,9 @@ functions or asm labels it changes.
 
 Which function a changed line belongs to, best source first:
   1. the post-image file from git (the commit, or the index for a staged change);
-  2. the pre-image from the checkout, for a patch that is not applied yet (b4 gives us those);
+  2. for a patch file or stdin (b4 gives us those), the checkout's HEAD: it holds the pre-image
+     when the patch is not applied yet (b4 am) and the post-image when it is (the tip of a b4 prep
+     branch); the hunks' own lines must match HEAD's file to tell which, else HEAD is not used;
   3. the hunk's own lines (a function that starts inside the hunk);
   4. the hunk header's function context (git names the *previous* function when the definition
      line is itself in the context: IMAGE-ANALYSIS.md measured 13 % wrong, hence last).
@@ -64,7 +66,7 @@ class SourceLookup:
 
     def __init__(self, blobs=None):
         self.blobs = blobs                      # gitsource.BlobReader or None
-        self._spans: dict[tuple[str | None, str, bool], list[Span] | None] = {}
+        self._spans: dict[tuple[str | None, str], list[Span] | None] = {}
 
     def file_spans(self, patch: Patch, path: str, post: bool) -> list[Span] | None:
         if self.blobs is None:
@@ -73,15 +75,41 @@ class SourceLookup:
             rev = patch.commit
         elif post and patch.source == "index":
             rev = None                        # the staged post-image is the index
-        elif not post and patch.source not in ("git", "index"):
-            rev = "HEAD"                      # a patch file on a checkout that does not have it yet
         else:
             return None
-        key = (rev, path, post)
+        return self._rev_spans(rev, path)
+
+    def head_spans(self, patch: Patch, pf: PatchedFile, pre_path: str, post_path: str):
+        """(post spans, pre spans) from HEAD for a patch that is no commit: at most one is not None."""
+        if self.blobs is None or patch.commit or patch.source in ("git", "index"):
+            return None, None
+        pre = None if pf.is_added_file else self.blobs.lines("HEAD", pre_path)
+        if pre is not None and _matches(pre, pf, post=False):
+            return None, self._rev_spans("HEAD", pre_path)
+        post = None if pf.is_removed_file else self.blobs.lines("HEAD", post_path)
+        if post is not None and _matches(post, pf, post=True):
+            return self._rev_spans("HEAD", post_path), None
+        return None, None                     # HEAD is neither image (another base): use the hunks
+
+    def _rev_spans(self, rev: str | None, path: str) -> list[Span] | None:
+        key = (rev, path)
         if key not in self._spans:
             lines = self.blobs.lines(rev, path)
             self._spans[key] = spans(lines, path) if lines is not None else None
         return self._spans[key]
+
+
+def _matches(lines: list[str], pf: PatchedFile, post: bool) -> bool:
+    """Does every line of pf's hunks on that side (context and removed, or context and added) sit at
+    its number in `lines`? Trailing blanks are ignored: mail may strip them."""
+    for hunk in pf:
+        for ln in hunk:
+            number = ln.target_line_no if post else ln.source_line_no
+            if not number:                    # a line of the other side, or a trailing marker
+                continue
+            if number > len(lines) or lines[number - 1].rstrip() != ln.value.rstrip():
+                return False
+    return True
 
 
 def mark_series(series: Series, profile: Profile, blobs=None) -> list[HunkMark]:
@@ -95,9 +123,11 @@ def mark_series(series: Series, profile: Profile, blobs=None) -> list[HunkMark]:
 
 def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLookup) -> list[HunkMark]:
     path = pf.source_file[2:] if pf.is_removed_file and pf.source_file.startswith("a/") else pf.path
+    pre_path = pf.source_file[2:] if pf.source_file.startswith("a/") else path
     post_spans = None if pf.is_removed_file else lookup.file_spans(patch, path, post=True)
-    pre_spans = lookup.file_spans(patch, pf.source_file[2:] if pf.source_file.startswith("a/") else path,
-                                  post=False) if post_spans is None else None
+    pre_spans = None
+    if post_spans is None:
+        post_spans, pre_spans = lookup.head_spans(patch, pf, pre_path, path)
     out = []
     for hunk in pf:
         changes = _changed_lines(hunk, path, post_spans, pre_spans)

@@ -30,7 +30,12 @@ SUBJECT_TAG = re.compile(r"^\s*(\[[^\]]*\]\s*)+")
 SERIES_POS = re.compile(r"\[[^\]]*?\b(\d+)/(\d+)\]")
 TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s+(.*\S)\s*$")
 DIFF_START = re.compile(r"^diff --git |^--- (?:a/|/dev/null)|^Index: ", re.M)
-FILE_SPLIT = re.compile(r"^(?=diff --git )", re.M)
+FILE_START = re.compile(r"^diff --git ", re.M)
+HUNK_HEAD = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+BINARY_DIFF = re.compile(r"^(?:Binary files .* differ|GIT binary patch)$", re.M)
+# A watched file's diff bigger than this is not parsed line by line (unidiff keeps ~400 bytes a
+# line): no entry file change is this big, and a 50 MB diff must not cost gigabytes.
+MAX_PARSED_FILE_DIFF = 8 << 20
 
 
 @dataclass
@@ -76,7 +81,8 @@ def parse_diff(text: str, source: str, wanted: Wanted | None) -> tuple[PatchSet,
     try:
         patchset = PatchSet("".join(keep))
     except UnidiffParseError as exc:
-        raise PatchError(source, f"malformed diff: {exc}") from None
+        raise PatchError(source, f"malformed diff: {exc} (the patch is truncated, or a hunk's line counts "
+                         f"are wrong)") from None
     if keep and not patchset and not others:
         raise PatchError(source, "no diff found (not a patch?)")
     _check_truncated(patchset, source)
@@ -172,9 +178,14 @@ def patch_from_message(raw: bytes, index: int, source: str, wanted: Wanted | Non
                  other_files=others)
 
 
+def _mbox_starts(data: bytes) -> list[int]:
+    """Offsets of the "From " lines that begin a message (a mail header must follow)."""
+    return [m.start() for m in MBOX_FROM.finditer(data) if _looks_like_mail(data[m.start():m.start() + 4096].split(b"\n", 1)[-1])]
+
+
 def _split_mbox(data: bytes) -> tuple[list[bytes], int]:
     """Messages of an mbox (or one format-patch file), and how many junk bytes came before the first."""
-    starts = [m.start() for m in MBOX_FROM.finditer(data)]
+    starts = _mbox_starts(data)
     if not starts:
         return [data], 0
     bounds = starts + [len(data)]
@@ -193,12 +204,14 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
         raise PatchError(source, "empty input: no patch to check")
     if b"\x00" in data[:8192] and not (data.startswith(b"From ") or data.startswith(b"diff ")):
         raise PatchError(source, "binary data, not a patch or mbox")
-    text_start = data.lstrip()[:5]
-    if text_start in (b"diff ", b"--- ", b"Index") or (not _looks_like_mail(data) and DIFF_START.search(
-            data[:65536].decode("utf-8", "replace"))):
+    if data.lstrip()[:5] in (b"diff ", b"--- ", b"Index") or not (_mbox_starts(data) or _looks_like_mail(data)):
         text = data.decode("utf-8", errors="replace")
-        patchset, others = parse_diff(text, source, wanted)
-        return Series([Patch(first_index, subject=source, source=source, patchset=patchset, other_files=others)])
+        if not DIFF_START.search(text):
+            raise PatchError(source, "no patch found: neither a diff, a format-patch file nor an mbox")
+        message, diff = split_message(text)
+        patchset, others = parse_diff(diff, source, wanted)
+        return Series([Patch(first_index, subject=source, message=message, source=source,
+                             trailers=trailers_of(message), patchset=patchset, other_files=others)])
     chunks, junk = _split_mbox(data)
     notes = [f"{source}: {junk} bytes before the first message ignored"] if junk and data[:junk].strip() else []
     patches: list[Patch] = []

@@ -100,7 +100,7 @@ def capstone_sweep(code, base, starts, ends, only=None):
 
 def capstone_references(code, base, starts, ends, *, asm_mask=None, only=None) -> D.References:
     """The references of the functions, from capstone's operand details."""
-    from capstone import CS_GRP_CALL, CS_GRP_JUMP
+    from capstone import CS_GRP_BRANCH_RELATIVE
     from capstone import x86 as X
 
     code = np.asarray(code, np.uint8)
@@ -114,7 +114,7 @@ def capstone_references(code, base, starts, ends, *, asm_mask=None, only=None) -
                 break
             if insn.id == 0:      # skipped data
                 continue
-            for kind, target in _classify(insn, asm, X, CS_GRP_CALL, CS_GRP_JUMP):
+            for kind, target in _classify(insn, asm, X, CS_GRP_BRANCH_RELATIVE):
                 rows.append((insn.address, f, kind, target & _MASK))
     if not rows:
         z = np.zeros(0, np.uint64)
@@ -124,10 +124,10 @@ def capstone_references(code, base, starts, ends, *, asm_mask=None, only=None) -
                         np.array(kind, np.uint8), np.array(target, np.uint64))
 
 
-def _classify(insn, asm, X, GRP_CALL, GRP_JUMP):
+def _classify(insn, asm, X, GRP_BRANCH_RELATIVE):
     ops = insn.operands
     # relative branches
-    if (insn.group(GRP_JUMP) or insn.group(GRP_CALL)) and insn.id != X.X86_INS_XBEGIN \
+    if insn.group(GRP_BRANCH_RELATIVE) and insn.id != X.X86_INS_XBEGIN \
             and len(ops) == 1 and ops[0].type == X.X86_OP_IMM:
         if insn.id == X.X86_INS_CALL:
             yield D.CALL_REL, ops[0].imm

@@ -1,0 +1,122 @@
+"""Diff side (issue 2): entrylint on a 100-patch series against checkpatch.pl on the same series.
+
+Measured side by side in one run: `python -c pass` (the floor), `entrylint check BASE..HEAD`
+(git range), `entrylint check *.patch` (files), `checkpatch.pl --no-tree --terse *.patch` and
+`entrylint check --staged` on a diff-only change. Then one `python -X importtime` run of the staged
+check shows which modules it imports (numpy, elftools and capstone must not be among them), and,
+when entrylint misses the 10x target, one cProfile run of the range check names the hot spots.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import debfetch
+from make_series import git, git_env, make_series
+from measure import Command, side_by_side
+
+CHECKPATCH_FILES = ["scripts/checkpatch.pl", "scripts/spelling.txt", "scripts/const_structs.checkpatch"]
+TREE_SLICE = ["arch/x86", "init"]
+HEAVY = ("numpy", "elftools", "capstone")
+TARGET = 10.0
+STAGED_FILE = "arch/x86/xen/enlighten_pv.c"
+
+
+def staged_clone(series_repo: str, work: Path) -> Path:
+    """A clone of the series repository with one staged, uncommitted edit to an entry file."""
+    clone = work / "staged" / "linux"
+    env = git_env(0)
+    if not (clone / ".git").exists():
+        clone.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "clone", "-q", "--shared", series_repo, str(clone)], check=True, env=env)
+    git(clone, "reset", "-q", "--hard", "bench-head", env=env)
+    path = clone / STAGED_FILE
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    marker = "\treturn"
+    at = text.index(marker)
+    path.write_text(text[:at] + '\tpr_debug("%s: staged bench change\\n", __func__);\n' + text[at:],
+                    encoding="utf-8", errors="surrogateescape")
+    git(clone, "add", STAGED_FILE, env=env)
+    return clone
+
+
+def import_report(python: str, cwd: Path) -> dict:
+    """Modules a `check --staged` run imports, from `python -X importtime` (one run)."""
+    code = "import sys; from linter.cli import main; sys.exit(main(['check', '--staged']))"
+    proc = subprocess.run([python, "-X", "importtime", "-c", code], cwd=cwd, capture_output=True, text=True)
+    rows = []
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)", line)
+        if m:
+            rows.append((int(m.group(1)), int(m.group(2)), len(m.group(3)), m.group(4)))
+    names = {r[3] for r in rows}
+    heavy = sorted(n for n in names if n.split(".")[0] in HEAVY)
+    top = sorted((r for r in rows if r[2] == 1), key=lambda r: -r[1])[:8]
+    return {"exit": proc.returncode, "modules_imported": len(names), "heavy_imported": heavy,
+            "total_import_ms": round(sum(r[0] for r in rows) / 1000, 1),
+            "top_level_cumulative_ms": {r[3]: round(r[1] / 1000, 1) for r in top}}
+
+
+def profile_range(entrylint: str, repo: str, spec: str, out: Path) -> list[str]:
+    """cProfile one `entrylint check RANGE` run in this process; the top lines by cumulative time."""
+    from linter.cli import main
+
+    prof = cProfile.Profile()
+    cwd = os.getcwd()
+    saved = sys.stdout
+    os.chdir(repo)
+    sys.stdout = io.StringIO()
+    try:
+        prof.runcall(main, ["check", spec])
+    finally:
+        sys.stdout = saved
+        os.chdir(cwd)
+    prof.dump_stats(out)
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text).sort_stats("cumulative")
+    stats.print_stats(25)
+    stats.sort_stats("tottime").print_stats(15)
+    return text.getvalue().splitlines()
+
+
+def run(work: Path, reps: int, python: str, entrylint: str, log) -> dict:
+    tree, version = debfetch.kernel_source(work, CHECKPATCH_FILES + TREE_SLICE)
+    series = make_series(tree, work / "series", version)
+    repo, patches = series["repo"], series["patches"]
+    stats_info = git(Path(repo), "diff", "--shortstat", "bench-base", "bench-head").strip()
+    clone = staged_clone(repo, work)
+    spec = "bench-base..bench-head"
+    lint_ok = (0, 1)
+    commands = [
+        Command("python -c pass", [python, "-c", "pass"]),
+        Command("entrylint check --staged", [entrylint, "check", "--staged"], cwd=str(clone), ok_codes=lint_ok),
+        Command("entrylint check RANGE", [entrylint, "check", spec], cwd=repo, ok_codes=lint_ok),
+        Command("entrylint check *.patch", [entrylint, "check", *patches], cwd=repo, ok_codes=lint_ok),
+        Command("checkpatch.pl --no-tree --terse *.patch",
+                ["perl", str(tree / "scripts/checkpatch.pl"), "--no-tree", "--terse", *patches],
+                cwd=repo, ok_codes=lint_ok),
+    ]
+    log(f"diff side: {len(patches)} patches ({stats_info}), {reps} rounds")
+    stats = side_by_side(commands, reps, log)
+    result = {"source_package": f"linux-source-6.1 {version}", "patches": len(patches), "shortstat": stats_info,
+              "repo": repo, "commands": {k: v.to_dict() for k, v in stats.items()}}
+    cp = stats["checkpatch.pl --no-tree --terse *.patch"]
+    ratios = {}
+    for name in ("entrylint check RANGE", "entrylint check *.patch"):
+        if not stats[name].error and not cp.error:
+            ratios[name] = {"wall": round(cp.median / stats[name].median, 1),
+                            "cpu": round(cp.cpu_median / stats[name].cpu_median, 1)}
+    result["checkpatch_over_entrylint"] = ratios
+    result["staged_imports"] = import_report(python, clone)
+    worst = min((r["wall"] for r in ratios.values()), default=None)
+    if worst is not None and worst < TARGET:
+        log(f"entrylint is only {worst}x faster than checkpatch (target {TARGET}x): profiling the range check")
+        result["profile"] = profile_range(entrylint, repo, spec, work / "diff-range.prof")
+    return result

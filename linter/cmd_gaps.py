@@ -1,0 +1,130 @@
+"""`entrylint gaps IMAGE [--path A --vs B]`: what each entry path runs before it converges, and
+what it runs that its counterparts do not, with the shortest chain from a door to each function.
+
+Text (default):
+
+    native: 10 functions before convergence (x86_64_start_reservations, start_kernel); vs xen-pv: 10 only here
+      copy_bootdata          common_startup_64 -SLOT_LOAD-> x86_64_start_kernel -CALL_REL-> copy_bootdata
+    xen-pv: ...
+      hook  xen_start_kernel writes pv_ops slot 0xffffffff81001020: native_io_delay -> xen_io_delay
+
+JSON (`--format json`): {"image", "functions", "decoded", "paths": {name: {"doors", "converges_at",
+"vs", "reach": [names], "only": [{"function", "chain": [{"function", "kind"}]}], "hooks":
+[{"writer", "slot", "default", "new"}]}}}. Names fold gcc's clones (.cold, .part.N,
+.constprop.N, .isra.N) into the function's own name. `--format dot` draws the chains.
+`--validate` also decodes every visited function with capstone and prints the agreement on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from linter.errors import ConfigError
+
+
+def run(args) -> int:
+    """args: image, path (or None), vs (or None), format ("text"|"json"|"dot"), no_cache, profile, validate."""
+    from linter.image.model import load_image
+    from linter.image.paths import analyse
+    from linter.profile import load_profile
+
+    profile = load_profile(getattr(args, "profile", None))
+    model = load_image(args.image, profile, use_cache=not getattr(args, "no_cache", False))
+    analysis = analyse(model, profile)
+    report = gaps_report(analysis, getattr(args, "path", None), getattr(args, "vs", None))
+    if getattr(args, "validate", False):
+        _validate(analysis)
+    fmt = getattr(args, "format", "text")
+    if fmt == "json":
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif fmt == "dot":
+        sys.stdout.write(render_dot(report))
+    else:
+        sys.stdout.write(render_text(report))
+    return 0
+
+
+def gaps_report(analysis, path: str | None = None, vs: str | None = None) -> dict:
+    known = sorted(analysis.paths)
+    for name, what in ((path, "--path"), (vs, "--vs")):
+        if name is not None and name not in analysis.paths:
+            raise ConfigError(what, f"no path '{name}' with a door in {analysis.model.path} "
+                                    f"(paths here: {', '.join(known) or 'none'})")
+    if vs is not None and path is None:
+        raise ConfigError("--vs", "needs --path: the path to compare with it")
+    paths = {}
+    for name in ([path] if path else list(analysis.paths)):
+        versus = [vs] if vs else analysis.counterparts(name)
+        only = analysis.only(name, versus) if versus else {}
+        paths[name] = {
+            "doors": [analysis.name(f) for f in analysis.paths[name].doors],
+            "converges_at": list(analysis.profile.paths[name].converges_at),
+            "vs": versus,
+            "reach": sorted(analysis.reach_names(name)),
+            "only": [{"function": fn, "chain": [{"function": f, "kind": k} for f, k in analysis.chain(name, node)]}
+                     for fn, node in sorted(only.items())],
+            "hooks": [{"writer": analysis.name(h.function), "slot": f"{h.slot:#x}",
+                       "default": analysis.name(h.default) if h.default >= 0 else None,
+                       "new": analysis.name(h.new) if h.new >= 0 else None}
+                      for h in analysis.paths[name].hooks],
+        }
+    return {"image": analysis.model.path, "functions": len(analysis.funcs), "decoded": analysis.decoded,
+            "paths": paths}
+
+
+def chain_text(chain: list[dict]) -> str:
+    out = chain[0]["function"]
+    for step in chain[1:]:
+        out += f" -{step['kind']}-> {step['function']}"
+    return out
+
+
+def render_text(report: dict) -> str:
+    lines = []
+    for name, p in report["paths"].items():
+        head = (f"{name}: {len(p['reach'])} functions before convergence ({', '.join(p['converges_at'])})")
+        if p["vs"]:
+            head += f"; vs {', '.join(p['vs'])}: {len(p['only'])} only here"
+        lines.append(head)
+        width = max((len(o["function"]) for o in p["only"]), default=0)
+        lines += [f"  {o['function'].ljust(width)}  {chain_text(o['chain'])}" for o in p["only"]]
+        lines += [f"  hook  {h['writer']} writes slot {h['slot']}: {h['default'] or '?'} -> {h['new'] or '?'}"
+                  for h in p["hooks"]]
+    return "\n".join(lines) + "\n"
+
+
+def render_dot(report: dict) -> str:
+    lines = ["digraph gaps {", "  rankdir=LR;", "  node [shape=box, fontname=monospace];"]
+    edges = set()
+    for name, p in report["paths"].items():
+        lines.append(f'  subgraph "cluster_{name}" {{ label="{name} only";')
+        lines += [f'    "{o["function"]}";' for o in p["only"]]
+        lines.append("  }")
+        for o in p["only"]:
+            for a, b in zip(o["chain"], o["chain"][1:]):
+                edges.add((a["function"], b["function"], b["kind"]))
+    lines += [f'  "{a}" -> "{b}" [label="{k}"];' for a, b, k in sorted(edges)]
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def _validate(analysis) -> None:
+    """Decode the functions the searches visited with capstone too, and say how well we agree."""
+    import numpy as np
+
+    from linter.image.validate import validate
+
+    funcs, model = analysis.funcs, analysis.model
+    visited = np.zeros(len(funcs), bool)
+    for pr in analysis.paths.values():
+        visited |= pr.search.visited
+    visited |= analysis.common.visited
+    for sec in np.unique(funcs.section[visited]):
+        section = model.sections[int(sec)]
+        local = np.flatnonzero(funcs.section == sec)
+        result = validate(model.section_bytes(section), section.addr, funcs.start[local], funcs.end[local],
+                          asm_mask=funcs.asm[local], only=np.flatnonzero(visited[local]))
+        verdict = "exact" if result.exact else "DIFFERS"
+        for line in [f"validate {section.name}: {verdict}"] + result.lines():
+            print(f"entrylint: {line}", file=sys.stderr)

@@ -1,0 +1,277 @@
+"""Per-path reach and gaps: what each entry path runs before it converges, and what only it runs.
+
+Built on the ImageModel (symbols, doors), linter.image.decode (references in the code bytes) and
+linter.image.graph (a lazily expanded CSR graph: only the functions a search visits get decoded).
+
+Nodes are functions: code symbols (C functions and asm labels; markers like _text and __pfx_*
+never), one per address, each running to the next code symbol of its section. An inner label
+splits the function around it; a fall-through edge joins the two halves.
+
+Edges (the narrow boundary of IMAGE-ANALYSIS.md, same sets with or without relocations):
+  calls, jumps and conditional jumps (rel32 and rel8) into another function;
+  slot reads (`call/jmp *slot(%rip)`, `mov slot(%rip),%reg`) whose slot holds a function statically
+  (pv_ops defaults, initial_code);
+  address references made by assembler code (`lea f(%rip)`, `mov $f`, `mov $_pa(f)`), except to an
+  address a marker shares (`lea _text(%rip)` is arithmetic, not a way to _text's function);
+  fall-through into an inner label.
+Slot writes (`pv_ops.cpu = xen_cpu_ops`) are hook overrides: reported beside the reach, never
+followed. Function-pointer tables in data are not followed (they would make every path reach
+thousands of functions).
+
+Reach of a path = what its doors reach, stopping at its convergence points (profile converges_at),
+minus what the profile's common_root (start_kernel) reaches (that search stops at every door and
+convergence point: CPU hotplug leads back into head code).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from linter.image import decode as D
+from linter.image.graph import NO_KIND, Graph, Reach, reach
+from linter.image.symbols import STT_FUNC, STT_NOTYPE
+
+FALLTHROUGH = 11
+KIND_NAMES = {**D.KIND_NAMES, FALLTHROUGH: "FALLTHROUGH"}
+BRANCHES = (D.CALL_REL, D.JMP_REL, D.JCC_REL)
+SLOT_READS = (D.SLOT_READ_CALL, D.SLOT_READ_JMP, D.SLOT_LOAD)
+ASM_REFS = (D.RIP_REF, D.ABS_IMM, D.ABS_PHYS)
+SUFFIX = re.compile(r"(\.(cold|part|constprop|isra|lto_priv|llvm)(\.\d+)?)+$")
+
+
+def base_name(name: str) -> str:
+    """copy_bootdata.constprop.0 → copy_bootdata: gcc's clones count as the function."""
+    return SUFFIX.sub("", name)
+
+
+@dataclass
+class Functions:
+    """Parallel arrays, one entry per function node, sorted by address."""
+
+    sym: np.ndarray       # int64 symbol index
+    start: np.ndarray     # uint64
+    end: np.ndarray       # uint64, exclusive
+    section: np.ndarray   # int64 section index
+    asm: np.ndarray       # bool: assembler code (NOTYPE label, or a local of a non-C file)
+    falls_into_next: np.ndarray  # bool: the code runs on into the next function (an inner label)
+
+    def __len__(self) -> int:
+        return len(self.sym)
+
+    def starting_at(self, addresses) -> np.ndarray:
+        """Function index whose start is each address, or -1."""
+        return D.lookup_exact(np.asarray(addresses, np.uint64), self.start)
+
+    def containing(self, addresses) -> np.ndarray:
+        """Function index whose [start, end) holds each address, or -1."""
+        addresses = np.asarray(addresses, np.uint64)
+        at = np.searchsorted(self.start, addresses, side="right") - 1
+        at_c = np.maximum(at, 0)
+        inside = (at >= 0) & (addresses < self.end[at_c]) if len(self.start) else np.zeros(len(addresses), bool)
+        return np.where(inside, at_c, -1).astype(np.int64)
+
+
+def function_table(model) -> Functions:
+    syms, sections = model.symbols, model.sections
+    executable = np.array([s.executable for s in sections] + [False], bool)
+    shndx = np.minimum(syms.shndx.astype(np.int64), len(sections))
+    kind = syms.info & 0xF
+    code = executable[shndx] & ((kind == STT_FUNC) | (kind == STT_NOTYPE))
+    code[0] = False
+    candidates = np.flatnonzero(code)
+    keep = np.array([not syms.is_marker(int(i)) for i in candidates], bool) if len(candidates) else np.zeros(0, bool)
+    idx = candidates[keep]
+    # one node per address: a function before a sized label before an inner label; globals first
+    rank = (kind[idx] != STT_FUNC).astype(np.int64) * 4 + (syms.size[idx] == 0) * 2 + ((syms.info[idx] >> 4) == 0)
+    order = np.lexsort((idx, rank, syms.value[idx]))
+    idx = idx[order]
+    first = np.ones(len(idx), bool)
+    first[1:] = syms.value[idx][1:] != syms.value[idx][:-1]
+    idx = idx[first]
+    start = syms.value[idx].astype(np.uint64)
+    section = shndx[idx]
+    declared = start + syms.size[idx].astype(np.uint64)
+    sec_end = np.array([s.addr + s.size for s in sections] + [0], np.uint64)[section]
+    next_start = np.append(start[1:], np.uint64(2**64 - 1))
+    same_next = np.append(section[1:] == section[:-1], False)
+    bound = np.where(same_next, np.minimum(next_start, sec_end), sec_end)
+    end = np.where(syms.size[idx] > 0, np.minimum(declared, bound), bound)
+    # inner labels: the enclosing code's declared end runs past the next start
+    reach_end = declared.copy()
+    for s in np.unique(section):
+        in_sec = np.flatnonzero(section == s)
+        reach_end[in_sec] = np.maximum.accumulate(declared[in_sec])
+    falls = same_next & (reach_end > next_start)
+    asm = kind[idx] == STT_NOTYPE
+    for n, i in enumerate(idx):
+        if not asm[n] and syms.file_group[i] >= 0:
+            source = syms.file_name(int(i)) or ""
+            asm[n] = not source.endswith((".c", ".rs"))
+    return Functions(idx.astype(np.int64), start, end.astype(np.uint64), section, asm, falls)
+
+
+@dataclass
+class Hook:
+    """A slot write: code of a path replaces a statically initialised function pointer."""
+
+    function: int        # the writer (function index)
+    slot: int            # slot address
+    default: int         # function index of the slot's static value, or -1
+    new: int             # function index written, or -1 (a register: unknown)
+
+
+class EdgeReader:
+    """The out-edges of functions, decoded from the bytes when a search first visits them."""
+
+    def __init__(self, model, funcs: Functions):
+        self.model, self.funcs = model, funcs
+        self.markers = np.array(sorted({int(model.symbols.value[i]) for i in range(1, len(model.symbols))
+                                        if model.symbols.is_marker(i)}), np.uint64)
+        self.data = [(s.addr, model.section_bytes(s)) for s in model.sections
+                     if s.loaded and not s.executable and s.type == "SHT_PROGBITS"]
+        self.hooks: list[Hook] = []
+        self.decoded = 0
+
+    def __call__(self, nodes: np.ndarray):
+        funcs, parts = self.funcs, []
+        nodes = np.asarray(nodes, np.int64)
+        self.decoded += len(nodes)
+        fall = nodes[funcs.falls_into_next[nodes]]
+        parts.append((fall, fall + 1, np.full(len(fall), FALLTHROUGH, np.uint8)))
+        for sec in np.unique(funcs.section[nodes]):
+            section = self.model.sections[int(sec)]
+            local = np.flatnonzero(funcs.section == sec)        # this section's functions
+            want = np.flatnonzero(np.isin(local, nodes))
+            refs = D.decode_references(self.model.section_bytes(section), section.addr, funcs.start[local],
+                                       funcs.end[local], asm_mask=funcs.asm[local], only=want)
+            parts.append(self._edges(local[refs.func], refs))
+        src = np.concatenate([p[0] for p in parts]).astype(np.int64)
+        dst = np.concatenate([p[1] for p in parts]).astype(np.int64)
+        kind = np.concatenate([p[2] for p in parts]).astype(np.uint8)
+        keep = (dst >= 0) & (dst != src)
+        return src[keep], dst[keep], kind[keep]
+
+    def _edges(self, src: np.ndarray, refs) -> tuple:
+        funcs, kind, target = self.funcs, refs.kind, refs.target
+        dst = np.full(len(src), -1, np.int64)
+        branch = np.isin(kind, BRANCHES)
+        dst[branch] = funcs.containing(target[branch])
+        slot = np.isin(kind, SLOT_READS)
+        values, ok = D.read_slots(target[slot], self.data)
+        dst[slot] = np.where(ok, funcs.starting_at(values), -1)
+        asm_ref = np.isin(kind, ASM_REFS) & funcs.asm[src]
+        if asm_ref.any():
+            virtual = np.array([self.model.to_virtual(int(t)) or 0 for t in target[asm_ref]], np.uint64)
+            hit = funcs.starting_at(virtual)
+            hit[np.isin(virtual, self.markers)] = -1            # `lea _text(%rip)`: arithmetic
+            dst[asm_ref] = hit
+        self._note_hooks(src, refs)
+        return src, dst, kind
+
+    def _note_hooks(self, src: np.ndarray, refs) -> None:
+        writes = np.flatnonzero(refs.kind == D.SLOT_WRITE)
+        if not len(writes):
+            return
+        defaults, ok = D.read_slots(refs.target[writes], self.data)
+        default = np.where(ok, self.funcs.starting_at(defaults), -1)
+        imm = refs.kind == D.ABS_IMM
+        for w, d in zip(writes, default):
+            same_site = np.flatnonzero(imm & (refs.site == refs.site[w]))
+            new = int(self.funcs.starting_at(refs.target[same_site[:1]])[0]) if len(same_site) else -1
+            if d >= 0 or new >= 0:  # a function pointer slot, not plain data
+                self.hooks.append(Hook(int(src[w]), int(refs.target[w]), int(d), new))
+
+
+@dataclass
+class PathReach:
+    name: str
+    doors: list[int]                 # function indices
+    stops: list[int]
+    search: Reach
+    own: np.ndarray                  # bool per function: reached before convergence, not common
+    hooks: list[Hook] = field(default_factory=list)
+
+
+@dataclass
+class PathAnalysis:
+    """Every path's reach in one image, and the questions rules and commands ask of it."""
+
+    model: object
+    profile: object
+    funcs: Functions
+    paths: dict[str, PathReach]
+    common: Reach
+    decoded: int                     # functions decoded (of len(funcs))
+
+    def name(self, f: int) -> str:
+        return self.model.symbols.name(int(self.funcs.sym[f]))
+
+    def reach_names(self, path: str) -> dict[str, int]:
+        """Folded function name → the function (shallowest variant) for a path's own reach."""
+        pr = self.paths[path]
+        out: dict[str, int] = {}
+        for f in sorted(np.flatnonzero(pr.own), key=lambda f: (int(pr.search.depth[f]), int(f))):
+            out.setdefault(base_name(self.name(int(f))), int(f))
+        return out
+
+    def only(self, path: str, versus: list[str]) -> dict[str, int]:
+        """Functions (folded names) in `path`'s reach and in none of `versus`'s."""
+        others = set().union(*(self.reach_names(v) for v in versus if v in self.paths))
+        return {n: f for n, f in self.reach_names(path).items() if n not in others}
+
+    def chain(self, path: str, f: int) -> list[tuple[str, str | None]]:
+        """[(function, kind of the edge into it)], from the door to f; kind None for the door."""
+        return [(self.name(node), None if kind == NO_KIND else KIND_NAMES.get(kind, str(kind)))
+                for node, kind in self.paths[path].search.chain(f)]
+
+    def counterparts(self, path: str) -> list[str]:
+        """The profile's counterparts of `path` that have a door in this image."""
+        return [c for c in self.profile.paths[path].counterparts if c in self.paths]
+
+
+def analyse(model, profile) -> PathAnalysis:
+    """Reach of every profile path that has a door in this image."""
+    funcs = function_table(model)
+    reader = EdgeReader(model, funcs)
+    graph = Graph.lazy(len(funcs), reader)
+    door_funcs: dict[str, list[int]] = {}
+    for door in model.doors:
+        if door.path and door.resolves:
+            f = int(funcs.containing([door.address])[0])
+            if f >= 0:
+                door_funcs.setdefault(door.path, []).append(f)
+    stops = {name: _functions_named(model, funcs, p.converges_at) for name, p in profile.paths.items()}
+    root = _functions_named(model, funcs, [profile.common_root])
+    chain_stops = sorted({f for fs in door_funcs.values() for f in fs} | {f for fs in stops.values() for f in fs}
+                         - set(root))
+    common = reach(graph, root, stops=chain_stops) if root else _empty_reach(len(funcs))
+    paths = {}
+    for name, doors in door_funcs.items():
+        search = reach(graph, sorted(set(doors)), stops=stops[name])
+        own = search.visited & ~common.visited
+        own[stops[name]] = False
+        own[doors] = True
+        paths[name] = PathReach(name, sorted(set(doors)), stops[name], search, own)
+    for hook in reader.hooks:
+        for pr in paths.values():
+            if pr.own[hook.function]:
+                pr.hooks.append(hook)
+    return PathAnalysis(model, profile, funcs, paths, common, reader.decoded)
+
+
+def _functions_named(model, funcs: Functions, names: list[str]) -> list[int]:
+    out = []
+    for name in names:
+        index = model.code_symbol(name)
+        if index is not None:
+            f = int(funcs.starting_at([int(model.symbols.value[index])])[0])
+            if f >= 0:
+                out.append(f)
+    return out
+
+
+def _empty_reach(n: int) -> Reach:
+    return Reach(np.zeros(n, bool), np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.full(n, NO_KIND, np.uint8))
