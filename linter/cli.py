@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("--vs", help="compare with this path only")
 
     rules = sub.add_parser("rules", help="list the rule catalogue")
-    rules.add_argument("--format", choices=["text", "json"], default="text")
+    rules.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     explain = sub.add_parser("explain", help="print one rule's full docs")
     explain.add_argument("rule", metavar="RULE")
     return parser
