@@ -87,8 +87,8 @@ def debian_vmlinux(work: Path, package: str) -> tuple[Path, str]:
         vmlinux = base / release / "vmlinux"
         info = base / release / "package.txt"
         if vmlinux.is_file():
-            label = " ".join(info.read_text().split()[1::2]) if info.exists() else release
-            return vmlinux, f"{package} {label}"
+            label = " ".join(info.read_text().split()[1::2]) if info.exists() else package
+            return vmlinux, label
     out = work / "debian" / release
     deb = download(package, work / "debian" / "deb")
     version = deb_field(deb, "Version")

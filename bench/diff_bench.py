@@ -9,16 +9,12 @@ when entrylint misses the 10x target, one cProfile run of the range check names 
 
 from __future__ import annotations
 
-import cProfile
-import io
-import os
-import pstats
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import debfetch
+from hotspots import profile_entrylint
 from make_series import git, git_env, make_series
 from measure import Command, side_by_side
 
@@ -64,28 +60,6 @@ def import_report(python: str, cwd: Path) -> dict:
             "top_level_cumulative_ms": {r[3]: round(r[1] / 1000, 1) for r in top}}
 
 
-def profile_range(entrylint: str, repo: str, spec: str, out: Path) -> list[str]:
-    """cProfile one `entrylint check RANGE` run in this process; the top lines by cumulative time."""
-    from linter.cli import main
-
-    prof = cProfile.Profile()
-    cwd = os.getcwd()
-    saved = sys.stdout
-    os.chdir(repo)
-    sys.stdout = io.StringIO()
-    try:
-        prof.runcall(main, ["check", spec])
-    finally:
-        sys.stdout = saved
-        os.chdir(cwd)
-    prof.dump_stats(out)
-    text = io.StringIO()
-    stats = pstats.Stats(prof, stream=text).sort_stats("cumulative")
-    stats.print_stats(25)
-    stats.sort_stats("tottime").print_stats(15)
-    return text.getvalue().splitlines()
-
-
 def run(work: Path, reps: int, python: str, entrylint: str, log) -> dict:
     tree, version = debfetch.kernel_source(work, CHECKPATCH_FILES + TREE_SLICE)
     series = make_series(tree, work / "series", version)
@@ -114,9 +88,11 @@ def run(work: Path, reps: int, python: str, entrylint: str, log) -> dict:
             ratios[name] = {"wall": round(cp.median / stats[name].median, 1),
                             "cpu": round(cp.cpu_median / stats[name].cpu_median, 1)}
     result["checkpatch_over_entrylint"] = ratios
-    result["staged_imports"] = import_report(python, clone)
+    result["staged_imports"] = imports = import_report(python, clone)
+    if imports["heavy_imported"]:
+        log(f"check --staged imports {', '.join(imports['heavy_imported'])}: a diff-only run must not")
     worst = min((r["wall"] for r in ratios.values()), default=None)
     if worst is not None and worst < TARGET:
         log(f"entrylint is only {worst}x faster than checkpatch (target {TARGET}x): profiling the range check")
-        result["profile"] = profile_range(entrylint, repo, spec, work / "diff-range.prof")
+        result["profile"] = profile_entrylint(python, ["check", spec], repo, work / "diff-range.prof")
     return result

@@ -50,7 +50,8 @@ class Stats:
             return {"name": self.name, "argv": self.argv, "error": self.error}
         return {"name": self.name, "argv": self.argv, "median_s": round(self.median, 4),
                 "min_s": round(min(self.seconds), 4), "max_s": round(max(self.seconds), 4),
-                "cpu_median_s": round(self.cpu_median, 4), "runs": len(self.seconds), "peak_rss_mb": round(self.peak_mb, 1),
+                "cpu_median_s": round(self.cpu_median, 4), "runs": len(self.seconds),
+                "peak_rss_mb": round(self.peak_mb, 1),
                 "seconds": [round(s, 4) for s in self.seconds]}
 
 

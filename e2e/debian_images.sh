@@ -18,8 +18,12 @@ for PKG in "$@"; do
     apt-get download "$PKG"
     DEB=$(ls "$PKG"_*.deb)
     mkdir -p "$OUT"
-    # Only the vmlinux: the package also carries ~1.5 GB of module debug files.
-    dpkg-deb --fsys-tarfile "$DEB" | tar -x -O "./usr/lib/debug/boot/vmlinux-$RELEASE" > "$OUT/vmlinux.part"
+    # Only the vmlinux: the package also carries ~1.5 GB of module debug files. tar stops after
+    # the first match, so dpkg-deb dies of a broken pipe (its message is hidden): check the ELF.
+    dpkg-deb --fsys-tarfile "$DEB" 2>/dev/null \
+        | tar -x -O --occurrence=1 "./usr/lib/debug/boot/vmlinux-$RELEASE" > "$OUT/vmlinux.part"
+    [ "$(head -c 4 "$OUT/vmlinux.part" | od -An -c | tr -d ' ')" = '177ELF' ] \
+        || { echo "debian_images.sh: no vmlinux extracted from $DEB" >&2; exit 1; }
     mv "$OUT/vmlinux.part" "$OUT/vmlinux"
     dpkg-deb -f "$DEB" Package Version > "$OUT/package.txt"
     rm -f "$DEB"

@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,12 +38,15 @@ class Outcome:
     expect: list[str]
     forbid: list[str]
     got: dict[str, int] = field(default_factory=dict)   # rule id -> count
+    skipped: list[str] = field(default_factory=list)    # rule ids entrylint said it skipped
     error: str = ""
     build_seconds: str = ""
+    lint_seconds: float = 0.0
 
     @property
     def missing(self) -> list[str]:
-        return [r for r in self.expect if r not in self.got]
+        return [r + ("(skipped)" if r in self.skipped else "") for r in self.expect
+                if r not in self.got]
 
     @property
     def unwanted(self) -> list[str]:
@@ -98,31 +102,40 @@ def build(era: str, branch: str) -> None:
 
 
 def lint(entrylint: str, tree: Path, base_image: Path, image: Path, branch: str,
-         out: Path) -> tuple[dict[str, int], str]:
+         out: Path, outcome: Outcome) -> None:
+    """Run entrylint on the branch and fill in what it found (or why it failed)."""
     cmd = [entrylint, "check", f"base..{branch}", "--base-image", str(base_image),
            "--image", str(image), "--format", "json"]
+    started = time.monotonic()
     done = subprocess.run(cmd, cwd=tree, text=True, capture_output=True)
+    outcome.lint_seconds = time.monotonic() - started
     out.write_text(done.stdout)
     (out.with_suffix(".stderr")).write_text(done.stderr)
     if done.returncode not in (0, 1):
-        return {}, f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:] or ''}"
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        outcome.error = f"exit {done.returncode}: {last}"
+        return
     try:
-        findings = json.loads(done.stdout)["findings"]
+        report = json.loads(done.stdout)
+        findings = report["findings"]
     except (json.JSONDecodeError, KeyError) as err:
-        return {}, f"unreadable JSON output: {err}"
-    got: dict[str, int] = {}
+        outcome.error = f"unreadable JSON output: {err}"
+        return
     for finding in findings:
-        got[finding["rule"]] = got.get(finding["rule"], 0) + 1
-    return got, ""
+        outcome.got[finding["rule"]] = outcome.got.get(finding["rule"], 0) + 1
+    # "EL201: needs --base-image" -> "EL201"
+    outcome.skipped = [s.split(":")[0].strip() for s in report.get("skipped_rules", [])]
 
 
 def table(era: str, outcomes: list[Outcome]) -> str:
-    rows = [("series", "expected", "got", "missing", "forbidden seen", "extra", "result")]
+    rows = [("series", "expected", "got", "missing", "forbidden seen", "extra", "build s",
+             "lint s", "result")]
     for o in outcomes:
         got = " ".join(f"{r}x{n}" if n > 1 else r for r, n in sorted(o.got.items())) or "-"
         rows.append((o.series, " ".join(o.expect) or "-", o.error or got,
                      " ".join(o.missing) or "-", " ".join(o.unwanted) or "-",
-                     " ".join(o.extra) or "-", "ok" if o.ok else "MISS"))
+                     " ".join(o.extra) or "-", o.build_seconds or "-",
+                     f"{o.lint_seconds:.1f}", "ok" if o.ok else "MISS"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"== era {era}"]
     for row in rows:
@@ -151,9 +164,8 @@ def run_era(era: str, names: list[str], args) -> list[Outcome]:
         if not (args.apply_only or args.build_only):
             image_dir = e2e_dir / era / "images" / branch.replace("/", "_")
             outcome.build_seconds = (image_dir / "build-seconds").read_text().strip()
-            outcome.got, outcome.error = lint(
-                args.entrylint, tree, e2e_dir / era / "images" / "base" / "vmlinux",
-                image_dir / "vmlinux", branch, results / f"{label}.json")
+            lint(args.entrylint, tree, e2e_dir / era / "images" / "base" / "vmlinux",
+                 image_dir / "vmlinux", branch, results / f"{label}.json", outcome)
         outcomes.append(outcome)
         state = ("applied" if args.apply_only else "built" if args.build_only
                  else "ok" if outcome.ok else "MISS")
@@ -177,6 +189,10 @@ def main() -> int:
     unknown = [n for n in names if n not in series.NAMES]
     if unknown:
         parser.error(f"unknown series: {', '.join(unknown)} (known: {', '.join(series.NAMES)})")
+    if "/" in args.entrylint:  # entrylint runs inside the kernel tree: make the path absolute
+        args.entrylint = str(Path(args.entrylint).resolve())
+    if not (args.apply_only or args.build_only) and not os.access(args.entrylint, os.X_OK):
+        parser.error(f"no entrylint at {args.entrylint} (pip install -e . in the venv)")
     failed = False
     for era in args.era or ERAS:
         outcomes = run_era(era, names, args)

@@ -7,7 +7,9 @@ patch of a series whose next patch changes the counterpart. So, for a single pat
 - `b4 prep --check`: the checkout is on the prep branch, which holds the whole series. When the
   patch is one of the branch's commits (same `git patch-id --stable`), the whole branch series is
   checked, so EL110 sees every patch, and only the patch b4 asked about is reported. That patch
-  then also has its commit, so marks read its exact post-image from git.
+  then also has its commit, so marks read its exact post-image from git. The blobs the patch's
+  `index OLD..NEW` lines name are looked up first: a patch whose post-image is not in the
+  repository (b4 am's, not applied yet) is no commit here, and no history is walked for it.
 - any other patch N/M with M > 1 (b4 am/shazam --check, b4 review): the rest of the series is not
   in git, so EL110 is left to the series check (`entrylint check` on the whole mbox or range) and
   a note says so. A patch without N/M, or 1/1, is a whole series: every rule runs.
@@ -24,17 +26,21 @@ does this module, so a cover commit someone else pushed into a shared tree is no
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import re
 import subprocess
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 
 from linter.errors import PatchError
 from linter.findings import Finding
 from linter.series import SERIES_POS, Series, Wanted
 
 MAGIC_MARKER = "--- b4-submit-tracking ---"
+INDEX_LINE = re.compile(rb"^index [0-9a-f]+\.\.([0-9a-f]+)", re.M)   # a diff's blob ids: old..new
 SERIES_RULES = {"EL110"}                 # rules that judge the series as a whole
 
 
@@ -67,13 +73,18 @@ def per_patch_view(series: Series, repo, stdin: bytes, wanted: Wanted | None) ->
 
 
 def _subject_line(stdin: bytes) -> str:
-    head = stdin.split(b"\n\n", 1)[0].decode("utf-8", "replace")
-    m = re.search(r"^Subject:(.*(?:\n[ \t].*)*)", head, re.M | re.I)
-    return " ".join(m.group(1).split()) if m else ""
+    """The Subject header of the message on stdin, decoded (the [PATCH N/M] tag included)."""
+    raw = email.message_from_bytes(stdin, policy=email.policy.compat32).get("Subject", "")
+    try:
+        return " ".join(str(make_header(decode_header(str(raw)))).split())
+    except (UnicodeError, LookupError, ValueError):
+        return " ".join(str(raw).split())
 
 
 def _prep_branch_series(repo, stdin: bytes, wanted: Wanted | None) -> PerPatchSeries | None:
     """The whole prep branch series, reporting the stdin patch; None unless it is one of its commits."""
+    if not _post_images_in_repo(repo, stdin):
+        return None                       # not committed here (b4 am): skip the walk for a cover letter
     span = prep_series_range(repo)
     if span is None:
         return None
@@ -83,12 +94,15 @@ def _prep_branch_series(repo, stdin: bytes, wanted: Wanted | None) -> PerPatchSe
         return None
     from linter.gitsource import series_from_range
 
-    whole = series_from_range(repo, f"{start}..{end}", wanted)
+    try:
+        whole = series_from_range(repo, f"{start}..{end}", wanted)
+    except PatchError:
+        return None                       # then the patch is checked alone, as if no branch held it
     index = next((p.index for p in whole.patches if p.commit == commit), None)
     if index is None:
         return None
     note = (f"b4 prep branch: patch {index} of {len(whole.patches)} ({commit[:12]}) checked with the rest "
-            f"of its series {start[:12]}..{end[:12]}; findings of the other patches are theirs")
+            f"of its series {start[:12]}..{end[:12]}; only this patch's findings are reported")
     return PerPatchSeries(whole.patches, whole.notes + [note], whole.repo_root, whole.revision,
                           reported={index})
 
@@ -141,6 +155,15 @@ def _fork_point(repo, base: str, branch: str) -> str | None:
             or _git(repo, "merge-base", branch, base))
 
 
+def _post_images_in_repo(repo, stdin: bytes) -> bool:
+    """Does the repository hold every post-image blob the patch's `index OLD..NEW` lines name?"""
+    blobs = [new for new in INDEX_LINE.findall(stdin) if new.strip(b"0")]
+    if not blobs:
+        return True                       # only deletions: nothing to tell by, so look
+    found = _git_with_input(repo, ["cat-file", "--batch-check"], b"".join(b + b"\n" for b in blobs))
+    return found is not None and b" missing" not in found and b" ambiguous" not in found
+
+
 def _commit_with_patch_id(repo, start: str, end: str, stdin: bytes) -> str | None:
     """The commit of start..end whose stable patch-id is the stdin patch's (b4 shows --find-renames)."""
     wanted = _patch_ids(repo, stdin)
@@ -158,17 +181,23 @@ def _commit_with_patch_id(repo, start: str, end: str, stdin: bytes) -> str | Non
 
 def _patch_ids(repo, diff: bytes) -> list[tuple[str, str]]:
     """(patch id, commit) pairs that `git patch-id --stable` gives for this text."""
+    out = _git_with_input(repo, ["patch-id", "--stable"], diff) or b""
+    pairs = [ln.split() for ln in out.decode("ascii", "replace").splitlines()]
+    return [(p[0], p[1]) for p in pairs if len(p) == 2]
+
+
+def _git_with_input(repo, args: list[str], data: bytes) -> bytes | None:
+    """git (with gitsource's safe settings) reading `data` on stdin; its stdout, or None on failure."""
     from linter.gitsource import SAFE_CONFIG, SAFE_ENV
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
     env.update(SAFE_ENV)
     try:
-        proc = subprocess.run(["git", *SAFE_CONFIG, "patch-id", "--stable"], input=diff, capture_output=True,
+        proc = subprocess.run(["git", *SAFE_CONFIG, *args], input=data, capture_output=True,
                               cwd=repo.working_tree_dir, env=env, check=False)
     except OSError:
-        return []
-    pairs = [ln.split() for ln in proc.stdout.decode("ascii", "replace").splitlines()]
-    return [(p[0], p[1]) for p in pairs if len(p) == 2] if proc.returncode == 0 else []
+        return None
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def _git(repo, *args: str) -> str | None:

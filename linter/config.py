@@ -49,6 +49,8 @@ def load_config(path: str, table: str | None = None, optional: bool = False) -> 
         raise ConfigError(path, f"cannot read config: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, f"not valid TOML: not UTF-8 text (byte {exc.start})") from None
     prefix = ""
     if table:
         for part in table.split("."):

@@ -29,10 +29,15 @@ SAFE_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_EXTERNAL
 
 def open_repo(path: str = ".") -> git.Repo:
     try:
-        return git.Repo(path, search_parent_directories=True)
+        repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise PatchError(os.path.abspath(path), "not inside a git repository "
                          "(give patch files, an mbox, or run from the kernel tree)") from None
+    # GitPython's own git processes (the cat-file that BlobReader reads through) get the safe
+    # configuration too: reading the index runs a repository's core.fsmonitor otherwise.
+    repo.git.set_persistent_git_options(c=SAFE_CONFIG[1::2])
+    repo.git.update_environment(**SAFE_ENV)
+    return repo
 
 
 def find_repo(path: str = ".") -> git.Repo | None:
@@ -120,7 +125,7 @@ def series_from_staged(repo: git.Repo, wanted: Wanted | None) -> Series:
     if not diff.strip():
         series.notes.append("nothing staged")
         return series
-    patchset, others = parse_diff(diff, "staged change", wanted)
+    patchset, others = parse_diff(diff, "staged change", wanted, series.notes)
     series.patches.append(Patch(index=1, subject="staged change", source="index", patchset=patchset,
                                 other_files=others))
     return series

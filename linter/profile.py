@@ -113,6 +113,8 @@ def load_profile(path: str | Path | None = None) -> Profile:
         raise ConfigError(source, f"cannot read profile: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, f"not valid TOML: not UTF-8 text (byte {exc.start})") from None
     return _build(data, source)
 
 

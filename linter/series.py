@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from typing import Callable
@@ -63,35 +65,83 @@ class Series:
 
 
 # -- patch text → PatchSet ---------------------------------------------------------------------
-def parse_diff(text: str, source: str, wanted: Wanted | None) -> tuple[PatchSet, list[str]]:
-    """Parse the watched files of a diff; return the PatchSet and the names of the other files."""
+def parse_diff(text: str, source: str, wanted: Wanted | None,
+               notes: list[str] | None = None) -> tuple[PatchSet, list[str]]:
+    """Parse the watched files of a diff; return the PatchSet and the names of the other files.
+
+    What cannot be checked (a binary diff, a watched file's diff too big to parse) is said in
+    `notes`, never passed silently."""
+    notes = notes if notes is not None else []
     if "\r\n" in text and text.count("\r\n") >= text.count("\n") - 1:
         text = text.replace("\r\n", "\n")  # a mail client's line ends, not the file's
-    text = text.rstrip("\n") + "\n"  # the blank line that separates mbox messages is not a hunk line
-    chunks = FILE_SPLIT.split(text) if text.startswith("diff --git ") or "\ndiff --git " in text else [text]
-    keep, others = [], []
-    for chunk in chunks:
+    keep, others, binary = [], [], []
+    for chunk in _file_chunks(text):
         if not chunk.strip():
             continue
-        name = _chunk_name(chunk)
-        if wanted is None or name is None or wanted(name, chunk):
-            keep.append(chunk)
+        names = _chunk_names(chunk)
+        if names and BINARY_DIFF.search(chunk):
+            binary.append(names[1])
+        if wanted is not None and names and not any(wanted(n, chunk) for n in names):
+            others.append(names[1])
+        elif names and len(chunk) > MAX_PARSED_FILE_DIFF:
+            notes.append(f"{source}: the diff of {names[1]} is {len(chunk) >> 20} MB, too big to check "
+                         f"line by line; not checked")
+            others.append(names[1])
         else:
-            others.append(name)
+            keep.append(chunk)
+    if binary:
+        notes.append(f"{source}: binary diff of {', '.join(binary)} not checked")
+    kept = "".join(keep).rstrip("\n") + "\n"  # the blank line that ends an mbox message is no hunk line
     try:
-        patchset = PatchSet("".join(keep))
+        patchset = PatchSet(kept)
     except UnidiffParseError as exc:
         raise PatchError(source, f"malformed diff: {exc} (the patch is truncated, or a hunk's line counts "
                          f"are wrong)") from None
     if keep and not patchset and not others:
         raise PatchError(source, "no diff found (not a patch?)")
     _check_truncated(patchset, source)
+    _check_hunk_ends(kept, source)
     return patchset, others
 
 
-def _chunk_name(chunk: str) -> str | None:
+def _file_chunks(text: str):
+    """Each file's diff text (from its `diff --git` line to the next), or the whole text."""
+    starts = [m.start() for m in FILE_START.finditer(text)]
+    if not starts:
+        yield text
+        return
+    if starts[0] > 0:
+        yield text[:starts[0]]
+    for a, b in zip(starts, starts[1:] + [len(text)]):
+        yield text[a:b]
+
+
+def _chunk_names(chunk: str) -> tuple[str, str] | None:
+    """(old name, new name) from the `diff --git` line: a rename is watched if either side is."""
     m = re.match(r"diff --git (?:\"?a/)?(\S+?)\"? (?:\"?b/)?(\S+?)\"?\n", chunk)
-    return m.group(2) if m else None
+    return (m.group(1), m.group(2)) if m else None
+
+
+def _check_hunk_ends(text: str, source: str) -> None:
+    """unidiff ends a hunk when its line counts are used up and drops what follows: a change line
+    after that point means the hunk header's counts lie, and that change would go unchecked."""
+    left = None   # [source lines, target lines] the current hunk has still to see
+    where = ""
+    for line in text.split("\n"):  # not splitlines(): a form feed inside a line is no line end
+        head = HUNK_HEAD.match(line)
+        if head:
+            left = [int(head.group(1) or 1), int(head.group(2) or 1)]
+            where = line[:line.index(" @@", 2) + 3]
+        elif left is None or line.startswith("\\"):
+            continue
+        elif left != [0, 0]:
+            left[0] -= line[:1] != "+"
+            left[1] -= line[:1] != "-"
+        elif line.startswith("diff --git "):
+            left = None
+        elif line[:1] in ("+", "-", " ") and line.strip() and line != "-- " and not line.startswith(("--- ", "+++ ")):
+            raise PatchError(source, f"hunk {where}: its line counts are wrong (a change line follows its "
+                                     f"end: {line[:40]!r})")
 
 
 def _check_truncated(patchset: PatchSet, source: str) -> None:
@@ -159,15 +209,32 @@ def clean_subject(subject: str) -> str:
     return SUBJECT_TAG.sub("", subject).strip() or subject.strip()
 
 
-def patch_from_message(raw: bytes, index: int, source: str, wanted: Wanted | None) -> Patch | None:
-    """A Patch, or None for a message without a diff (cover letter, reply)."""
+def _message(raw: bytes):
+    """The parsed message and its body text. A plain 8-bit body (what format-patch writes) is
+    decoded directly: the email parser keeps a Python string per line, far too much for a 50 MB patch."""
+    cut = raw.find(b"\n\n")
+    if cut >= 0:
+        msg = email.message_from_bytes(raw[:cut + 1], policy=email.policy.compat32)
+        encoding = str(msg.get("Content-Transfer-Encoding", "8bit")).strip().lower()
+        if msg.get_content_maintype() == "text" and encoding in ("7bit", "8bit", "binary"):
+            try:
+                return msg, raw[cut + 2:].decode(msg.get_content_charset() or "utf-8")
+            except (LookupError, UnicodeDecodeError):
+                return msg, raw[cut + 2:].decode("utf-8", errors="replace")
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    return msg, _body_text(msg)
+
+
+def patch_from_message(raw: bytes, index: int, source: str, wanted: Wanted | None,
+                       notes: list[str] | None = None) -> Patch | None:
+    """A Patch, or None for a message without a diff (cover letter, reply)."""
+    msg, body = _message(raw)
     subject = _header(msg, "Subject")
-    body = _body_text(msg)
     message, diff = split_message(body)
+    del body  # a big patch: keep one copy of its text, not two
     if not diff.strip():
         return None
-    patchset, others = parse_diff(diff, f"{source} ({clean_subject(subject) or 'message ' + str(index)})", wanted)
+    patchset, others = parse_diff(diff, f"{source} ({clean_subject(subject) or 'message ' + str(index)})", wanted, notes)
     commit = None
     first = raw.split(b"\n", 1)[0]
     m = re.match(rb"From ([0-9a-f]{40}) ", first)
@@ -209,9 +276,10 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
         if not DIFF_START.search(text):
             raise PatchError(source, "no patch found: neither a diff, a format-patch file nor an mbox")
         message, diff = split_message(text)
-        patchset, others = parse_diff(diff, source, wanted)
+        notes: list[str] = []
+        patchset, others = parse_diff(diff, source, wanted, notes)
         return Series([Patch(first_index, subject=source, message=message, source=source,
-                             trailers=trailers_of(message), patchset=patchset, other_files=others)])
+                             trailers=trailers_of(message), patchset=patchset, other_files=others)], notes)
     chunks, junk = _split_mbox(data)
     notes = [f"{source}: {junk} bytes before the first message ignored"] if junk and data[:junk].strip() else []
     patches: list[Patch] = []
@@ -219,7 +287,7 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
         if not _looks_like_mail(chunk):
             notes.append(f"{source}: message {n} has no mail headers; skipped")
             continue
-        patch = patch_from_message(chunk, first_index + len(patches), source, wanted)
+        patch = patch_from_message(chunk, first_index + len(patches), source, wanted, notes)
         if patch is None:
             subject = _header(email.message_from_bytes(chunk, policy=email.policy.compat32), "Subject")
             pos = SERIES_POS.search(subject)
@@ -248,8 +316,14 @@ def series_from_files(files: list[str], wanted: Wanted | None, stdin: bytes | No
 
 def _read_file(name: str) -> bytes:
     try:
-        with open(name, "rb") as fh:
-            return fh.read()
+        # O_NONBLOCK so that opening a FIFO nobody writes to does not hang; reads block again after.
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(fd, True)
+        with open(fd, "rb") as fh:
+            data = fh.read()
+            if not data and stat.S_ISFIFO(os.fstat(fd).st_mode):
+                raise PatchError(name, "a FIFO with no writer: nothing to read")
+            return data
     except IsADirectoryError:
         raise PatchError(name, "is a directory, not a patch file") from None
     except OSError as exc:

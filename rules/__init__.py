@@ -12,6 +12,10 @@ from rules import (
     el103_loader_note_changed,
     el110_one_sided_path_change,
     el120_path_special_case,
+    el201_new_entry_point,
+    el202_entry_point_lost,
+    el210_new_path_gap,
+    el211_one_path_change,
 )
 
 ALL = {
@@ -24,5 +28,9 @@ ALL = {
         el103_loader_note_changed,
         el110_one_sided_path_change,
         el120_path_special_case,
+        el201_new_entry_point,
+        el202_entry_point_lost,
+        el210_new_path_gap,
+        el211_one_path_change,
     )
 }

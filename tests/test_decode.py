@@ -127,6 +127,15 @@ def test_sweep_of_many_functions_matches_capstone(img):
     assert sorted(zip(func.tolist(), pos.tolist())) == sorted(zip(cs_func.tolist(), cs_pos.tolist()))
 
 
+def test_an_instruction_cut_by_the_end_of_the_section_is_data():
+    code = np.frombuffer(bytes.fromhex("9090e80000"), np.uint8)     # call rel32 missing a byte
+    starts, ends = np.array([0x1000], np.uint64), np.array([0x1005], np.uint64)
+    pos, _f = D.instruction_starts(code, np.array([0]), np.array([5]))
+    cs_pos, _cf = V.capstone_sweep(code, 0x1000, starts, ends)
+    assert pos.tolist() == cs_pos.tolist() == [0, 1, 2, 3]       # 3: "00 00", add %al,(%rax)
+    assert len(D.decode_references(code, 0x1000, starts, ends)) == 0
+
+
 @pytest.mark.parametrize("hexbytes, length", [
     ("66e800000000", 6),          # 66 is ignored on call rel32 in 64-bit mode
     ("660f8400000000", 7),
@@ -156,6 +165,8 @@ def test_sweep_of_many_functions_matches_capstone(img):
     ("66" * 13 + "0f1f00", 1),    # 16 bytes: invalid, one byte of data
     ("48c5f877", 1),              # VEX after REX: invalid
     ("82c001", 1), ("8dc0", 1), ("0fb8c0", 1),
+    ("f00100", 3), ("f001c0", 1), ("f0f00fb10a", 5),   # LOCK only on a memory destination
+    ("d9d0", 2), ("d9d1", 1), ("d908", 1), ("8cd8", 2), ("8cf0", 1),
 ])
 def test_lengths_of_corner_encodings(hexbytes, length):
     raw = bytes.fromhex(hexbytes.replace(" ", "")) + b"\x90" * 16
@@ -169,7 +180,7 @@ def test_lengths_of_corner_encodings(hexbytes, length):
 
 def test_random_bytes_where_capstone_decodes_we_agree():
     """Wherever capstone accepts an encoding (but ud0/ud1, see decode.py), our length is its length.
-    (Where capstone rejects one, on about 1.5 % of random offsets we still decode something.)"""
+    (Where capstone rejects one, on about 0.5 % of random offsets we still decode something.)"""
     import capstone
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
     md.skipdata = True
@@ -177,14 +188,19 @@ def test_random_bytes_where_capstone_decodes_we_agree():
     code = rng.integers(0, 256, 20000, dtype=np.uint8)
     lengths = D.instruction_lengths(D.padded(code), len(code), np.arange(len(code)))
     raw = code.tobytes()
-    compared = 0
+    compared = rejected_but_decoded = 0
     for off in range(len(code)):
         _a, size, mnemonic, _o = next(md.disasm_lite(raw[off:off + 16], 0, 1))
-        if mnemonic in (".byte", "ud0", "ud1"):
+        if mnemonic == ".byte":
+            rejected_but_decoded += int(lengths[off] != 1)
+            continue
+        if mnemonic in ("ud0", "ud1"):
             continue
         compared += 1
         assert lengths[off] == size, raw[off:off + 16].hex()
     assert compared > 17000      # capstone rejects ~12 % of random offsets
+    # what we still decode there: undefined VEX/EVEX/XOP opcodes (0.5 % of offsets)
+    assert rejected_but_decoded < 0.01 * len(code)
 
 
 def test_function_pointer_words(img):
@@ -220,6 +236,13 @@ def test_read_slots(img):
     values, ok = D.read_slots(slots, img.data)
     assert ok.tolist() == [True, True, True, True, False]     # counter lives in .bss
     assert values[:4].tolist() == [s["native_init"], s["native_read"], s["x86_64_start_kernel"], 0]
+
+
+def test_function_at():
+    starts = np.array([300, 100, 200], np.uint64)
+    ends = np.array([310, 150, 300], np.uint64)
+    got = D.function_at(np.array([99, 100, 149, 150, 250, 299, 305, 310], np.uint64), starts, ends)
+    assert got.tolist() == [-1, 1, 1, -1, 2, 2, 0, -1]
 
 
 def test_lookup_exact():

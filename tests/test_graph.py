@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from decode_fixture import build
 from linter.image import decode as D
@@ -104,11 +106,6 @@ def test_lazy_search_over_the_fixture_image_decodes_only_what_it_visits(tmp_path
     n = len(img.names)
     decoded = []
 
-    def function_containing(addrs):
-        at = np.searchsorted(img.starts, addrs, side="right") - 1
-        inside = (at >= 0) & (addrs < img.ends[np.maximum(at, 0)])
-        return np.where(inside, at, -1)
-
     def out_edges(nodes):
         decoded.extend(nodes.tolist())
         refs = D.decode_references(img.code, img.base, img.starts, img.ends,
@@ -118,7 +115,7 @@ def test_lazy_search_over_the_fixture_image_decodes_only_what_it_visits(tmp_path
         values, ok = D.read_slots(targets[slot], img.data)
         targets[slot] = np.where(ok, values, 0)
         follow = ~np.isin(refs.kind, [D.SLOT_WRITE, D.ABS_PHYS])
-        dst = function_containing(targets)
+        dst = D.function_at(targets, img.starts, img.ends)
         keep = follow & (dst >= 0) & (dst != refs.func)
         return refs.func[keep], dst[keep], refs.kind[keep]
 
@@ -139,3 +136,44 @@ def test_lazy_search_over_the_fixture_image_decodes_only_what_it_visits(tmp_path
     assert len(decoded) == len(set(decoded))
     assert {"start_kernel", "pick", "physical_16m", "odd_bytes", "pvh_start_xen"}.isdisjoint(
         {img.names[i] for i in decoded})
+
+
+def plain_bfs(n, edges, sources, stops):
+    """The textbook search, one node at a time: what reach() must agree with."""
+    out = {}
+    for s, d, k in edges:
+        out.setdefault(s, []).append((d, k))
+    depth = {s: 0 for s in sources}
+    queue = list(dict.fromkeys(sources))
+    while queue:
+        node = queue.pop(0)
+        if node in stops and node not in sources:
+            continue
+        for d, _k in out.get(node, []):
+            if d not in depth:
+                depth[d] = depth[node] + 1
+                queue.append(d)
+    return depth
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 12).flatmap(lambda n: st.tuples(
+    st.just(n),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(1, 5)), max_size=40),
+    st.lists(st.integers(0, n - 1), min_size=1, max_size=3),
+    st.lists(st.integers(0, n - 1), max_size=3))))
+def test_reach_agrees_with_a_plain_search(case):
+    n, edges, sources, stops = case
+    g = Graph.from_edges(n, [e[0] for e in edges], [e[1] for e in edges], [e[2] for e in edges])
+    r = reach(g, sources, stops=stops)
+    expected = plain_bfs(n, edges, sources, set(stops))
+    assert {i: int(r.depth[i]) for i in r.nodes().tolist()} == expected
+    kinds = {}
+    for s, d, k in edges:
+        kinds[(s, d)] = min(k, kinds.get((s, d), 255))
+    for node in expected:
+        chain = r.chain(node)
+        assert len(chain) == expected[node] + 1 and chain[0][0] in sources
+        for (a, _), (b, k) in zip(chain, chain[1:]):
+            assert kinds[(a, b)] == k
+            assert a not in stops or a in sources

@@ -71,3 +71,38 @@ def test_lost_announcements(example_images, broken_doors):
 def test_fingerprints_tell_the_findings_apart(example_images, broken_doors):
     found = run(el202, example_images.base, broken_doors)
     assert len({f.fingerprint for f in found}) == len(found) == 2
+
+
+@pytest.mark.parametrize("relocs", [True, False])
+def test_el210_native_only_init_call(example_images, relocs):
+    from rules import el210_new_path_gap as el210
+
+    base = example_images.base if relocs else example_images.base_norela
+    head = example_images.head if relocs else example_images.head_norela
+    found = run(el210, base, head)
+    assert [(f.rule, f.symbol, f.paths, f.severity) for f in found] == [
+        ("EL210", "early_cpu_quirks_init", ["native"], "warning")]
+    assert found[0].message == ("early_cpu_quirks_init now runs before convergence on the native path but "
+                                "not on xen-pv")
+    assert found[0].evidence == ["startup_64", "-JMP_REL-> common_startup_64", "-SLOT_LOAD-> x86_64_start_kernel",
+                                 "-CALL_REL-> early_cpu_quirks_init"]
+    assert run(el210, base, base) == []
+
+
+def test_el211_changed_functions_on_some_paths(example_images):
+    from linter.gitsource import BlobReader, open_repo, series_from_range
+    from linter.marks import mark_series
+    from rules import el211_one_path_change as el211
+
+    profile = load_profile()
+    repo = open_repo(str(example_images.head_tree))
+    series = series_from_range(repo, "master~3..master", None)
+    marks = mark_series(series, profile, BlobReader(repo))
+    ctx = Context(series=series, marks=marks, profile=profile, image_path=str(example_images.head_norela),
+                  use_cache=False)
+    found = [(f.patch, f.file, f.symbol, f.paths) for f in el211.check(ctx)]
+    assert found == [
+        (1, "arch/x86/xen/xen-head.S", "startup_xen_kexec", ["xen-pv"]),
+        (2, "arch/x86/kernel/head64.c", "x86_64_start_kernel", ["native", "pvh"]),
+        (2, "arch/x86/kernel/setup.c", "early_cpu_quirks_init", ["native", "pvh"]),
+    ]

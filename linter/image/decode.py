@@ -7,8 +7,11 @@ How it works
 1. Length at every byte offset inside the requested functions (``instruction_lengths``): legacy
    prefixes, REX, the 0F / 0F38 / 0F3A maps, VEX (C4/C5), EVEX (62), XOP (8F), ModRM, SIB,
    displacement, immediates sized by the operand-size (66) and address-size (67) prefixes and REX.W.
-   An encoding capstone rejects counts as one byte (capstone's "skipdata"), so both sweeps stay in
-   step after garbage.
+   An invalid encoding counts as one byte (capstone's "skipdata"), so both sweeps stay in step after
+   garbage: invalid opcodes, group members (ff /7, c7 /1, x87 forms, segment registers 6-7), LOCK
+   where capstone refuses it, VEX after REX/LOCK, bad EVEX bits, more than 15 bytes, cut by the end
+   of the section. Undefined VEX/EVEX/XOP opcodes are decoded by their shape: on random bytes we
+   decode 0.5 % of the offsets capstone rejects; wherever capstone decodes, the lengths agree.
 2. A linear sweep from each function start to its end, all functions at once (``instruction_starts``).
 3. The fields of the instructions that matter, at the instruction starts only (``decode_references``).
 
@@ -37,6 +40,21 @@ Reference kinds (``References.kind``, ``np.uint8``):
 An instruction can give two references: ``movq $f, slot(%rip)`` is SLOT_WRITE (slot) + ABS_IMM (f).
 Memory operands with an FS/GS segment override (per-CPU data) or a 67 prefix (32-bit addressing)
 give none. Indexed operands (``mov pv_ops(,%rdi,8)``) give none: their address is not fixed.
+
+API (all pure; numpy in, numpy out)
+    decode_references(code, base, starts, ends, *, asm_mask=None, only=None) -> References
+        code np.uint8 (one section), base int (address of code[0]), starts/ends np.uint64 virtual
+        addresses (ends exclusive), asm_mask bool per function, only = function indices to decode
+        (decode-only mode; the rest are skipped). References: parallel arrays site np.uint64,
+        func np.int32, kind np.uint8, target np.uint64, sorted by (func, site, kind).
+    instruction_starts(code, start_offs, end_offs) -> (offsets np.int64, func np.int32)
+    instruction_lengths(padded(code), len(code), positions) -> np.uint8 lengths (1..15)
+    decode_at(padded(code), len(code), positions) -> Decoded (the fields, for validation and tests)
+    function_at(addrs, starts, ends) -> np.int32 index of the function holding each address, -1
+    lookup_exact(values, keys) -> np.int32 index of the key equal to each value, -1
+    function_pointer_words(data, base, obj_starts, obj_ends, func_starts, *, aligned_only=False)
+        -> DataWords(addr np.uint64, owner np.int32, func np.int32)
+    read_slots(addrs, [(base, bytes), ...]) -> (values np.uint64, ok bool)
 
 Known difference from capstone 5: it decodes ``0f b9`` (ud1) and ``0f ff`` (ud0) without ModRM;
 CPUs and objdump read a ModRM byte there (the kernel's UBSAN traps use ``ud1 %reg,%reg``), so we do.
@@ -109,7 +127,8 @@ def _build_tables():
     f[0xC6], i[0xC6] = F_MODRM | F_GROUP, I_8
     f[0xC7], i[0xC7] = F_MODRM | F_GROUP, I_Z
     f[0xD0:0xD4] = F_MODRM
-    f[0xD8:0xE0] = F_MODRM                      # x87
+    f[0xD8:0xE0] = F_MODRM | F_GROUP            # x87
+    f[[0x8C, 0x8E]] |= F_GROUP                  # mov to/from a segment register: 6 of them
     i[0xE0:0xE8] = I_8                          # loop/jrcxz rel8, in/out imm8
     i[0xE8], i[0xE9], i[0xEB] = I_32, I_32, I_8 # call/jmp rel32 (66 is ignored in 64-bit mode)
     f[0xF6], i[0xF6] = F_MODRM, I_F6
@@ -152,6 +171,20 @@ def _build_tables():
 
 _FLAGS, _IMM = _build_tables()
 
+
+def _modrm_extra():
+    """Bytes after a ModRM byte (SIB, displacement), not counting the SIB-without-base disp32."""
+    extra = np.zeros(256, np.uint8)
+    for modrm in range(256):
+        mod, rm = modrm >> 6, modrm & 7
+        sib = rm == 4 and mod != 3
+        disp = {0: 4 if rm == 5 else 0, 1: 1, 2: 4, 3: 0}[mod]
+        extra[modrm] = sib + disp
+    return extra
+
+
+_MODRM_EXTRA = _modrm_extra()
+
 # prefix bytes: 1 = REX, 2 = 66, 3 = 67, 4 = F0, 5 = F2, 6 = F3, 7 = CS/DS/ES/SS, 8 = FS/GS
 _PREFIX = np.zeros(256, np.uint8)
 _PREFIX[0x40:0x50] = 1
@@ -171,6 +204,12 @@ def padded(code: np.ndarray) -> np.ndarray:
     out = np.zeros(len(code) + _PAD, np.uint8)
     out[:len(code)] = code
     return out
+
+
+def _readable(code: np.ndarray, last_end: int) -> np.ndarray:
+    """What to decode from when no instruction lies past ``last_end``: the code itself if the decoder's
+    reads ahead stay inside it (no copy of a 15 MB section per search step), else a padded copy."""
+    return code if last_end + _PAD <= len(code) else padded(code)
 
 
 @dataclass
@@ -197,98 +236,88 @@ class Decoded:
 def decode_at(codep: np.ndarray, n: int, pos: np.ndarray) -> Decoded:
     """Decode the instruction at every offset in ``pos``.
 
-    ``codep`` is ``padded(code)`` and ``n`` the real code length: an instruction that would run past
-    ``n`` is invalid (capstone sees it truncated)."""
+    ``codep`` is the code, or ``padded(code)`` when a position lies within 32 bytes of its end (the
+    decoder reads ahead); ``n`` is the real code length: an instruction that would run past ``n`` is
+    invalid (capstone sees it truncated). Work on rare shapes (prefixes, escapes, odd
+    immediates, SIB) is done on the subset of positions that have them."""
     pos = np.asarray(pos, dtype=np.int64)
     m = len(pos)
 
     # legacy prefixes and REX; a REX counts only when it is the last prefix
-    cur = pos.copy()
+    b0 = codep[pos]
+    npfx = np.zeros(m, np.int64)
     rex = np.zeros(m, np.uint8)
-    has66 = np.zeros(m, bool)
-    has67 = np.zeros(m, bool)
-    hasf0 = np.zeros(m, bool)
-    hasf2 = np.zeros(m, bool)
-    hasf3 = np.zeros(m, bool)
-    fsgs = np.zeros(m, bool)
-    idx = np.arange(m)
-    for _ in range(MAX_LENGTH):
-        b = codep[cur[idx]]
+    has66, has67, hasf0, hasf2, hasf3, fsgs = (np.zeros(m, bool) for _ in range(6))
+    idx = np.flatnonzero(_PREFIX[b0])
+    prefixed = idx
+    while len(idx):
+        b = codep[pos[idx] + npfx[idx]]
         kind = _PREFIX[b]
         more = kind != 0
-        if not more.any():
-            break
         idx, kind, b = idx[more], kind[more], b[more]
-        cur[idx] += 1
+        npfx[idx] += 1
         rex[idx] = np.where(kind == 1, b, 0)
-        has66[idx[kind == 2]] = True
-        has67[idx[kind == 3]] = True
-        hasf0[idx[kind == 4]] = True
-        hasf2[idx[kind == 5]] = True
-        hasf3[idx[kind == 6]] = True
-        fsgs[idx[kind == 8]] = True
+        for flag, code in ((has66, 2), (has67, 3), (hasf0, 4), (hasf2, 5), (hasf3, 6), (fsgs, 8)):
+            flag[idx[kind == code]] = True
+        idx = idx[npfx[idx] < MAX_LENGTH]
+    cur = pos + npfx
+    b0[prefixed] = codep[cur[prefixed]]
 
-    b0 = codep[cur]
-    b1 = codep[cur + 1]
-    b2 = codep[cur + 2]
-    esc = _ESCAPE[b0]
-    esc[(esc == _E_8F) & ((b1 & 0x1F) < 8)] = _E_PLAIN   # 8f /0 is pop, not XOP
-
-    # default: one-byte map
     tid = np.zeros(m, np.uint8)
     opo = np.zeros(m, np.int64)              # bytes from `cur` to the last opcode byte
     w = (rex & 8) != 0
     rex_x = (rex & 2) != 0
     bad = np.zeros(m, bool)
+    opcode = b0.copy()
 
-    sel = np.flatnonzero(esc == _E_0F)
-    if len(sel):
-        s1 = b1[sel]
-        tid[sel] = np.where(s1 == 0x38, TID_0F38, np.where(s1 == 0x3A, TID_0F3A, TID_0F))
-        opo[sel] = np.where((s1 == 0x38) | (s1 == 0x3A), 2, 1)
-    sel = np.flatnonzero(esc >= _E_VEX3)
-    if len(sel):
-        e, s1, s2 = esc[sel], b1[sel], b2[sel]
+    esc = np.flatnonzero(_ESCAPE[b0])
+    if len(esc):
+        e = _ESCAPE[b0[esc]]
+        s1 = codep[cur[esc] + 1]
+        s2 = codep[cur[esc] + 2]
         mmmmm = s1 & 0x1F
-        t = np.full(len(sel), TID_INVALID, np.uint8)
-        # VEX3: map 1..3
-        v3 = (e == _E_VEX3) & (mmmmm >= 1) & (mmmmm <= 3)
+        e[(e == _E_8F) & (mmmmm < 8)] = _E_PLAIN   # 8f /0 is pop, not XOP
+        t = np.full(len(esc), TID_INVALID, np.uint8)
+        o = np.full(len(esc), 3, np.int64)
+        t[e == _E_PLAIN], o[e == _E_PLAIN] = TID_LEGACY, 0
+        two = e == _E_0F
+        t[two] = np.where(s1[two] == 0x38, TID_0F38, np.where(s1[two] == 0x3A, TID_0F3A, TID_0F))
+        o[two] = np.where((s1[two] == 0x38) | (s1[two] == 0x3A), 2, 1)
+        v3 = (e == _E_VEX3) & (mmmmm >= 1) & (mmmmm <= 3)         # VEX3: map 1..3
         t[v3] = TID_VEX1 + mmmmm[v3] - 1
-        # VEX2: implied map 1
-        t[e == _E_VEX2] = TID_VEX1
-        # EVEX: map 1..3, P0 bits 3:2 clear, P1 bit 2 set
-        mmm = s1 & 7
+        t[e == _E_VEX2], o[e == _E_VEX2] = TID_VEX1, 2             # VEX2: implied map 1
+        mmm = s1 & 7                                                # EVEX: map 1..3, P0 bits 3:2
         ev = (e == _E_EVEX) & ((s1 & 0x0C) == 0) & ((s2 & 4) != 0) & (mmm >= 1) & (mmm <= 3)
-        t[ev] = TID_EVEX1 + mmm[ev] - 1
-        # XOP: map 8..10
-        xo = (e == _E_8F) & (mmmmm >= 8) & (mmmmm <= 10)
+        t[ev] = TID_EVEX1 + mmm[ev] - 1                            # clear, P1 bit 2 set
+        o[e == _E_EVEX] = 4
+        xo = (e == _E_8F) & (mmmmm >= 8) & (mmmmm <= 10)            # XOP: map 8..10
         t[xo] = TID_XOP8 + mmmmm[xo] - 8
-        tid[sel] = t
-        opo[sel] = np.select([e == _E_VEX2, e == _E_EVEX], [2, 4], 3)
-        two_or_more = e != _E_VEX2
-        w[sel] = two_or_more & ((s2 & 0x80) != 0)
-        rex_x[sel] = two_or_more & ((s1 & 0x40) == 0)   # stored inverted
+        tid[esc], opo[esc] = t, o
+        vex = (e >= _E_VEX3)
+        vex_rows = esc[vex]
+        three = vex & (e != _E_VEX2)
+        w[vex_rows] = three[vex] & ((s2[vex] & 0x80) != 0)
+        rex_x[vex_rows] = three[vex] & ((s1[vex] & 0x40) == 0)     # stored inverted
         # capstone: no VEX/EVEX/XOP after a REX or LOCK prefix
-        bad[sel] = (rex[sel] != 0) | hasf0[sel]
+        bad[vex_rows] = (rex[vex_rows] != 0) | hasf0[vex_rows]
+        opcode[esc] = codep[cur[esc] + o]
 
-    opcode = codep[cur + opo]
-    table = tid.astype(np.intp) * 256 + opcode
+    table = (tid.astype(np.int32) << 8) | opcode
     flags = _FLAGS[table]
     imm_code = _IMM[table]
-    has_modrm = (flags & F_MODRM) != 0
+    has_modrm = flags & F_MODRM
     modrm_at = cur + opo + 1
     modrm = codep[modrm_at]
-    mod = modrm >> 6
-    rm = modrm & 7
-    mem = has_modrm & (mod != 3) & ((flags & F_REGFORM) == 0)
-    has_sib = mem & (rm == 4)
-    sib = codep[modrm_at + 1]
-    disp = np.where(mod == 1, 1, np.where(mod == 2, 4, 0))
-    disp[(mod == 0) & ((rm == 5) | (has_sib & ((sib & 7) == 5)))] = 4
-    disp[~mem] = 0
+    # mov to/from CR/DR: the ModRM byte names registers whatever its mod bits say
+    after_modrm = _MODRM_EXTRA[modrm | ((flags & F_REGFORM) * 48)]
+    sib_rows = np.flatnonzero(((modrm & 0xC7) == 0x04) & (has_modrm != 0)
+                              & ((flags & F_REGFORM) == 0))
+    sib = np.zeros(m, np.uint8)
+    sib[sib_rows] = codep[modrm_at[sib_rows] + 1]
+    after_modrm[sib_rows[(sib[sib_rows] & 7) == 5]] += 4      # SIB without base: disp32
 
     osize16 = has66 & ~w
-    imm_size = _FIXED_IMM[imm_code].astype(np.int64)
+    imm_size = _FIXED_IMM[imm_code]
     sel = np.flatnonzero(imm_code >= I_Z)
     if len(sel):
         c = imm_code[sel]
@@ -299,15 +328,45 @@ def decode_at(codep: np.ndarray, n: int, pos: np.ndarray) -> Decoded:
             [z, np.where(w[sel], 8, z), np.where(has67[sel], 4, 8), reg_lt2 * 1, reg_lt2 * z,
              4, (has66[sel] | hasf2[sel]) * 2])
 
-    length = (cur - pos) + opo + 1 + has_modrm * (1 + has_sib + disp) + imm_size
+    length = npfx + opo + 1 + has_modrm * (1 + after_modrm) + imm_size
     bad |= (flags & F_INVALID) != 0
     grp = np.flatnonzero((flags & F_GROUP) != 0)
     if len(grp):
         bad[grp] |= _group_invalid(tid[grp], opcode[grp], modrm[grp], hasf3[grp])
-    bad |= (length > MAX_LENGTH) | (pos + length > n)
+    locked = np.flatnonzero(hasf0 & ~hasf2 & ~hasf3)    # capstone skips the check beside F2/F3
+    if len(locked):
+        bad[locked] |= _lock_invalid(table[locked], has_modrm[locked] != 0, modrm[locked])
+    bad |= length > MAX_LENGTH
+    near_end = np.flatnonzero(pos > n - MAX_LENGTH - 1)
+    bad[near_end] |= pos[near_end] + length[near_end] > n
     length[bad] = 1
-    return Decoded(pos, length, ~bad, tid, opcode, modrm_at, has_modrm, modrm, sib, w, rex_x,
-                   osize16, has67, fsgs, imm_size)
+    return Decoded(pos, length, ~bad, tid, opcode, modrm_at, has_modrm != 0, modrm, sib, w, rex_x,
+                   osize16, has67, fsgs, imm_size.astype(np.int64))
+
+
+# x87 (d8..df): ModRM.reg values invalid with a memory operand; register forms valid, bit per ModRM-0xc0
+_X87_BAD_MEM_REG = np.array([0, 1 << 1, 0, (1 << 4) | (1 << 6), 0, 1 << 5, 0, 0], np.uint8)
+_X87_REG_FORMS = np.array([0xFFFFFFFFFFFFFFFF, 0xFFFF7F33FF01FFFF, 0x200FFFFFFFF, 0xFFFF1FFFFFFFFF,
+                           0xFFFFFFFF0000FFFF, 0xFFFFFFFF00FF, 0xFFFFFFFF0200FFFF, 0xFFFF01000000FF],
+                          np.uint64)
+
+# LOCK: ModRM.reg values (bit mask) with which capstone accepts it, memory operands only
+_LOCK_OK = np.zeros(2 * 256, np.uint8)
+_LOCK_OK[[0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0A, 0x0B, 0x10, 0x11, 0x12, 0x13, 0x18, 0x19,
+          0x20, 0x21, 0x22, 0x23, 0x28, 0x29, 0x2A, 0x2B, 0x30, 0x31, 0x32, 0x33, 0x86, 0x87]] = 0xFF
+_LOCK_OK[[0x80, 0x81, 0x83]] = 0x7F
+_LOCK_OK[[0xF6, 0xF7]] = 0x0C       # not, neg
+_LOCK_OK[[0xFE, 0xFF]] = 0x03       # inc, dec
+_LOCK_OK[256 + np.array([0x1F, 0xAB, 0xB0, 0xB1, 0xB3, 0xBB, 0xC0, 0xC1])] = 0xFF
+_LOCK_OK[256 + 0xBA] = 0xE0         # bts/btr/btc $imm
+_LOCK_OK[256 + 0xC7] = 0x02         # cmpxchg8b/16b
+
+
+def _lock_invalid(table, has_modrm, modrm):
+    """LOCK on an instruction that cannot take it (capstone rejects these)."""
+    reg = (modrm >> 3) & 7
+    allowed = np.where(table < 512, _LOCK_OK[np.minimum(table, 511)], 0)
+    return ~(has_modrm & ((modrm >> 6) != 3) & (((allowed >> reg) & 1) != 0))
 
 
 def _group_invalid(tid, opcode, modrm, hasf3):
@@ -316,8 +375,15 @@ def _group_invalid(tid, opcode, modrm, hasf3):
     mod3 = (modrm >> 6) == 3
     legacy = tid == TID_LEGACY
     two = tid == TID_0F
+    x87 = legacy & (opcode >= 0xD8) & (opcode <= 0xDF)
+    x87_op = (opcode - 0xD8) & 7
+    x87_bad = np.where(mod3,
+                       ((_X87_REG_FORMS[x87_op] >> (modrm & 0x3F).astype(np.uint64)) & np.uint64(1)) == 0,
+                       ((_X87_BAD_MEM_REG[x87_op] >> reg) & 1) != 0)
     return (
-        (legacy & (opcode == 0x8D) & mod3)                                     # lea reg
+        (x87 & x87_bad)
+        | (legacy & ((opcode == 0x8C) | (opcode == 0x8E)) & (reg >= 6))
+        | (legacy & (opcode == 0x8D) & mod3)                                     # lea reg
         | (legacy & (opcode == 0x8F) & (reg != 0))                            # pop r/m
         | (legacy & ((opcode == 0xC6) | (opcode == 0xC7)) & (reg != 0)
            & ~((reg == 7) & (modrm == 0xF8)))                                # mov imm / xabort / xbegin
@@ -328,7 +394,7 @@ def _group_invalid(tid, opcode, modrm, hasf3):
     )
 
 
-_CHUNK = 1 << 20   # positions per decode_at call when measuring lengths: bounds the memory
+_CHUNK = 1 << 14   # positions per decode_at call when measuring lengths: stays in cache
 
 
 def instruction_lengths(codep: np.ndarray, n: int, positions: np.ndarray) -> np.ndarray:
@@ -371,10 +437,10 @@ def instruction_starts(code: np.ndarray, start_offs: np.ndarray, end_offs: np.nd
     start of every function with ``end > start``."""
     code = np.asarray(code, np.uint8)
     n = len(code)
-    if codep is None:
-        codep = padded(code)
     start_offs = np.clip(np.asarray(start_offs, np.int64), 0, n)
     end_offs = np.clip(np.asarray(end_offs, np.int64), 0, n)
+    if codep is None:
+        codep = _readable(code, int(end_offs.max(initial=0)))
     positions = _ranges(start_offs, end_offs)
     lens = np.zeros(n + 1, np.uint8)
     lens[positions] = instruction_lengths(codep, n, positions)
@@ -476,7 +542,7 @@ def decode_references(code: np.ndarray, base: int, starts: np.ndarray, ends: np.
         keep = np.zeros(len(starts), bool)
         keep[only] = True
         end_offs = np.where(keep, end_offs, start_offs)
-    codep = padded(code)
+    codep = _readable(code, int(end_offs.max(initial=0)))
     pos, func = instruction_starts(code, start_offs, end_offs, codep=codep)
     return references_at(codep, n, base, pos, func, asm_mask)
 
@@ -594,6 +660,22 @@ def lookup_exact(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     at_c = np.minimum(at, max(len(keys) - 1, 0))
     found = (at < len(keys)) & (sorted_keys[at_c] == values) if len(keys) else np.zeros(len(values), bool)
     return np.where(found, order[at_c] if len(keys) else -1, -1).astype(np.int32)
+
+
+def function_at(addrs: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index (int32) of the function [starts[i], ends[i]) holding each address, or -1. A jump into
+    the middle of a function (``jmp 1f`` into the next asm function) lands in that function. Where
+    functions overlap, the one starting last at or before the address wins."""
+    addrs = np.asarray(addrs, np.uint64)
+    starts = np.asarray(starts, np.uint64)
+    ends = np.asarray(ends, np.uint64)
+    if len(starts) == 0:
+        return np.full(len(addrs), -1, np.int32)
+    order = np.argsort(starts, kind="stable")
+    at = np.searchsorted(starts[order], addrs, side="right") - 1
+    at_c = np.maximum(at, 0)
+    inside = (at >= 0) & (addrs < ends[order][at_c])
+    return np.where(inside, order[at_c], -1).astype(np.int32)
 
 
 @dataclass

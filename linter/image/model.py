@@ -77,6 +77,7 @@ class ImageModel:
         self.notes: list[Note] = []
         self.doors: list[Door] = []
         self.warnings: list[str] = []      # oddities worth telling the user; not errors
+        self.memo: dict = {}               # results derived once per run (e.g. the path analysis)
         self._by_name = {s.name: s for s in sections}
         self._loads = [s for s in segments if s.type == "PT_LOAD"]
 

@@ -18,9 +18,13 @@ Slot writes (`pv_ops.cpu = xen_cpu_ops`) are hook overrides: reported beside the
 followed. Function-pointer tables in data are not followed (they would make every path reach
 thousands of functions).
 
-Reach of a path = what its doors reach, stopping at its convergence points (profile converges_at),
-minus what the profile's common_root (start_kernel) reaches (that search stops at every door and
-convergence point: CPU hotplug leads back into head code).
+Reach of a path = what its announced doors (e_entry, Xen notes; the profile's entry symbols only
+when none is announced) reach, stopping at its convergence points (profile converges_at) and at
+other paths' doors, minus what the profile's common_root (start_kernel) reaches (that search stops
+at every door and convergence point). The stops matter: CPU hotplug leads from the idle loop back
+into the native head, and a secondary-CPU door (asm_cpu_bringup_and_idle) would pull in the idle
+loop and clock events, which native's static analysis cannot see (its initial_code is rewritten
+at run time for secondary CPUs).
 """
 
 from __future__ import annotations
@@ -81,9 +85,7 @@ def function_table(model) -> Functions:
     kind = syms.info & 0xF
     code = executable[shndx] & ((kind == STT_FUNC) | (kind == STT_NOTYPE))
     code[0] = False
-    candidates = np.flatnonzero(code)
-    keep = np.array([not syms.is_marker(int(i)) for i in candidates], bool) if len(candidates) else np.zeros(0, bool)
-    idx = candidates[keep]
+    idx = np.flatnonzero(code & ~syms.marker_mask())
     # one node per address: a function before a sized label before an inner label; globals first
     rank = (kind[idx] != STT_FUNC).astype(np.int64) * 4 + (syms.size[idx] == 0) * 2 + ((syms.info[idx] >> 4) == 0)
     order = np.lexsort((idx, rank, syms.value[idx]))
@@ -106,10 +108,10 @@ def function_table(model) -> Functions:
         reach_end[in_sec] = np.maximum.accumulate(declared[in_sec])
     falls = same_next & (reach_end > next_start)
     asm = kind[idx] == STT_NOTYPE
-    for n, i in enumerate(idx):
-        if not asm[n] and syms.file_group[i] >= 0:
-            source = syms.file_name(int(i)) or ""
-            asm[n] = not source.endswith((".c", ".rs"))
+    groups = syms.file_group[idx]
+    for group in np.unique(groups[groups >= 0]):       # one name per source file, not per symbol
+        if not syms.name(int(group)).endswith((".c", ".rs")):
+            asm |= groups == group
     return Functions(idx.astype(np.int64), start, end.astype(np.uint64), section, asm, falls)
 
 
@@ -128,8 +130,7 @@ class EdgeReader:
 
     def __init__(self, model, funcs: Functions):
         self.model, self.funcs = model, funcs
-        self.markers = np.array(sorted({int(model.symbols.value[i]) for i in range(1, len(model.symbols))
-                                        if model.symbols.is_marker(i)}), np.uint64)
+        self.markers = np.unique(model.symbols.value[model.symbols.marker_mask()])
         self.data = [(s.addr, model.section_bytes(s)) for s in model.sections
                      if s.loaded and not s.executable and s.type == "SHT_PROGBITS"]
         self.hooks: list[Hook] = []
@@ -188,8 +189,8 @@ class EdgeReader:
 @dataclass
 class PathReach:
     name: str
-    doors: list[int]                 # function indices
-    stops: list[int]
+    doors: list[int]                 # function indices the search starts from (the announced doors)
+    stops: list[int]                 # convergence points and other paths' doors
     search: Reach
     own: np.ndarray                  # bool per function: reached before convergence, not common
     hooks: list[Hook] = field(default_factory=list)
@@ -227,38 +228,110 @@ class PathAnalysis:
         return [(self.name(node), None if kind == NO_KIND else KIND_NAMES.get(kind, str(kind)))
                 for node, kind in self.paths[path].search.chain(f)]
 
+    def runs_on(self, name: str) -> list[str]:
+        """Paths that run function `name` (folded) before converging; a path that joins another
+        (pvh joins native at startup_64) also runs what that one runs."""
+        own = {p: set(self.reach_names(p)) for p in self.paths}
+        on = {p for p in self.paths if name in own[p]}
+        on |= {p for p in self.paths if self.profile.paths[p].joins in on}
+        return [p for p in self.paths if p in on]
+
     def counterparts(self, path: str) -> list[str]:
         """The profile's counterparts of `path` that have a door in this image."""
         return [c for c in self.profile.paths[path].counterparts if c in self.paths]
 
 
-def analyse(model, profile) -> PathAnalysis:
-    """Reach of every profile path that has a door in this image."""
+def analysis_of(model, profile) -> PathAnalysis:
+    """analyse(), once per model and profile: several rules ask the same questions."""
+    key = ("paths", id(profile))
+    if key not in model.memo:
+        model.memo[key] = analyse(model, profile)
+    return model.memo[key]
+
+
+class CachedEdges:
+    """Out-edges from an earlier run's cache; functions it never expanded are decoded now."""
+
+    def __init__(self, cached: dict, reader: EdgeReader):
+        self.indptr, self.dst, self.kind = cached["indptr"], cached["dst"], cached["kind"]
+        self.expanded = cached["expanded"]
+        self.reader = reader
+
+    def __call__(self, nodes: np.ndarray):
+        nodes = np.asarray(nodes, np.int64)
+        old, new = nodes[self.expanded[nodes]], nodes[~self.expanded[nodes]]
+        counts = self.indptr[old + 1] - self.indptr[old]
+        idx = np.repeat(self.indptr[old] - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        src, dst, kind = np.repeat(old, counts), self.dst[idx].astype(np.int64), self.kind[idx]
+        if len(new):
+            s, d, k = self.reader(new)
+            src, dst, kind = np.concatenate((src, s)), np.concatenate((dst, d)), np.concatenate((kind, k))
+        return src, dst, kind
+
+
+FUNC_ARRAYS = ("sym", "start", "end", "section", "asm", "falls_into_next")
+
+
+def _graph(model) -> tuple[Functions, Graph, EdgeReader, dict | None]:
+    """The function table and a lazy graph, from the image cache when an earlier run left one."""
+    cached = model.cache.load("graph")
+    if cached is not None and all(k in cached for k in FUNC_ARRAYS + ("indptr", "expanded", "hook_slots")):
+        funcs = Functions(*(cached[k] for k in FUNC_ARRAYS))
+        reader = EdgeReader(model, funcs)
+        reader.hooks = [Hook(int(f), int(slot), int(d), int(n))
+                        for (f, d, n), slot in zip(cached["hook_funcs"], cached["hook_slots"])]
+        return funcs, Graph.lazy(len(funcs), CachedEdges(cached, reader)), reader, cached
     funcs = function_table(model)
     reader = EdgeReader(model, funcs)
-    graph = Graph.lazy(len(funcs), reader)
-    door_funcs: dict[str, list[int]] = {}
+    return funcs, Graph.lazy(len(funcs), reader), reader, None
+
+
+def _save_graph(model, funcs: Functions, graph: Graph, reader: EdgeReader, cached: dict | None) -> None:
+    if cached is not None and reader.decoded == 0:
+        return  # nothing new
+    if cached is not None:  # keep what earlier runs decoded, even if this run did not visit it
+        graph.out_edges(np.flatnonzero(cached["expanded"]))
+    indptr, dst, kind = graph.to_csr()
+    arrays = {k: getattr(funcs, k) for k in FUNC_ARRAYS}
+    hook_funcs = np.array([[h.function, h.default, h.new] for h in reader.hooks], np.int64).reshape(-1, 3)
+    hook_slots = np.array([h.slot for h in reader.hooks], np.uint64)
+    model.cache.save("graph", {**arrays, "indptr": indptr, "dst": dst, "kind": kind,
+                               "expanded": graph.expanded.copy(), "hook_funcs": hook_funcs, "hook_slots": hook_slots})
+
+
+def analyse(model, profile) -> PathAnalysis:
+    """Reach of every profile path that has a door in this image."""
+    funcs, graph, reader, cached = _graph(model)
+    all_doors: dict[str, set[int]] = {}       # every door of each path
+    announced: dict[str, set[int]] = {}       # the doors a loader is told about
     for door in model.doors:
-        if door.path and door.resolves:
-            f = int(funcs.containing([door.address])[0])
-            if f >= 0:
-                door_funcs.setdefault(door.path, []).append(f)
+        f = int(funcs.containing([door.address])[0]) if door.path and door.resolves else -1
+        if f >= 0:
+            all_doors.setdefault(door.path, set()).add(f)
+            if door.announced_by:
+                announced.setdefault(door.path, set()).add(f)
     stops = {name: _functions_named(model, funcs, p.converges_at) for name, p in profile.paths.items()}
     root = _functions_named(model, funcs, [profile.common_root])
-    chain_stops = sorted({f for fs in door_funcs.values() for f in fs} | {f for fs in stops.values() for f in fs}
-                         - set(root))
+    every_door = set().union(*all_doors.values()) if all_doors else set()
+    chain_stops = sorted(every_door | {f for fs in stops.values() for f in fs} - set(root))
     common = reach(graph, root, stops=chain_stops) if root else _empty_reach(len(funcs))
     paths = {}
-    for name, doors in door_funcs.items():
-        search = reach(graph, sorted(set(doors)), stops=stops[name])
+    for name, doors in all_doors.items():
+        # start where the loader starts (a secondary-CPU door would pull in the idle loop); stop at
+        # the convergence points and at other paths' doors (CPU hotplug re-enters the native head)
+        sources = sorted(announced.get(name) or doors)
+        path_stops = sorted(set(stops[name]) | (every_door - doors))
+        search = reach(graph, sources, stops=path_stops)
         own = search.visited & ~common.visited
-        own[stops[name]] = False
-        own[doors] = True
-        paths[name] = PathReach(name, sorted(set(doors)), stops[name], search, own)
+        own[path_stops] = False
+        own[sources] = True
+        paths[name] = PathReach(name, sources, path_stops, search, own)
     for hook in reader.hooks:
         for pr in paths.values():
-            if pr.own[hook.function]:
+            same = [(h.function, h.slot, h.new) for h in pr.hooks]
+            if pr.own[hook.function] and (hook.function, hook.slot, hook.new) not in same:
                 pr.hooks.append(hook)
+    _save_graph(model, funcs, graph, reader, cached)
     return PathAnalysis(model, profile, funcs, paths, common, reader.decoded)
 
 

@@ -84,6 +84,22 @@ class SymbolTable:
         return self.type(i) == STT_NOTYPE and int(self.size[i]) == 0 and bool(MARKER.fullmatch(self.name(i))) \
             or self.name(i).startswith("__pfx_")
 
+    def starts_with(self, prefix: str) -> np.ndarray:
+        """Bool per symbol: does its name start with `prefix`? (No name is decoded.)"""
+        want = np.frombuffer(prefix.encode(), np.uint8)
+        last = len(self.strtab) - 1
+        hit = np.ones(len(self.name_off), bool)
+        for k, byte in enumerate(want):
+            hit &= self.strtab[np.minimum(self.name_off.astype(np.int64) + k, last)] == byte
+        return hit
+
+    def marker_mask(self) -> np.ndarray:
+        """Bool per symbol: is_marker(), decoding only the names of zero-size NOTYPE symbols."""
+        mask = self.starts_with("__pfx_")
+        maybe = np.flatnonzero(((self.info & 0xF) == STT_NOTYPE) & (self.size == 0) & ~mask)
+        mask[maybe] = [bool(MARKER.fullmatch(self.name(int(i)))) for i in maybe]
+        return mask
+
     def file_name(self, i: int) -> str | None:
         """The source file (basename, from STT_FILE) a local symbol came from."""
         group = int(self.file_group[i])

@@ -1,0 +1,88 @@
+"""results.json → the Markdown the README bench section shows."""
+
+from __future__ import annotations
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _x(ratio: float) -> str:
+    return f"{ratio:.2f}×" if ratio < 1 else f"{ratio:.1f}×"
+
+
+def diff_table(diff: dict) -> list[str]:
+    cmds = diff["commands"]
+    cp = cmds.get("checkpatch.pl --no-tree --terse *.patch", {})
+    lines = [f"Series: {diff['patches']} patches made by git ({diff['shortstat']}) in a slice of "
+             f"{diff['source_package']} (arch/x86, init); checkpatch.pl from the same package.", "",
+             "| command | median wall | median CPU | peak RSS | checkpatch ÷ this (wall / CPU) |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for name, c in cmds.items():
+        if "error" in c:
+            lines.append(f"| `{name}` | not measured: {c['error']} | | | |")
+            continue
+        ratio = ""
+        if "median_s" in cp and name.startswith("entrylint"):
+            ratio = f"{_x(cp['median_s'] / c['median_s'])} / {_x(cp['cpu_median_s'] / c['cpu_median_s'])}"
+        lines.append(f"| `{name}` | {_ms(c['median_s'])} | {_ms(c['cpu_median_s'])} | "
+                     f"{c['peak_rss_mb']:.0f} MB | {ratio} |")
+    floor, staged = cmds.get("python -c pass", {}), cmds.get("entrylint check --staged", {})
+    if "median_s" in floor and "median_s" in staged:
+        lines += ["", f"`check --staged` (pre-commit, one entry-file edit staged): {_ms(staged['median_s'])}, "
+                  f"{_ms(staged['median_s'] - floor['median_s'])} over `python -c pass` "
+                  f"({staged['median_s'] / floor['median_s']:.1f}× the bare interpreter)."]
+    imp = diff["staged_imports"]
+    heavy = ", ".join(imp["heavy_imported"]) or "none of numpy, elftools, capstone"
+    top = ", ".join(f"{k} {v} ms" for k, v in list(imp["top_level_cumulative_ms"].items())[:4])
+    lines += [f"It imports {imp['modules_imported']} modules, {heavy} "
+              f"(`python -X importtime`; largest cumulative: {top})."]
+    return lines
+
+
+def image_table(image: dict) -> list[str]:
+    labels = list(image)
+    head = "| command | " + " | ".join(f"{lab.split()[0].removeprefix('linux-image-')} "
+                                         f"({image[lab]['size_mb']} MB)" for lab in labels) + " |"
+    lines = ["Each cell: median wall time, that ÷ `nm -n`'s on the same file (wall; CPU), peak RSS.", "", head,
+             "| --- |" + " ---: |" * len(labels)]
+    names = list(image[labels[0]]["commands"])
+    for name in names:
+        cells = []
+        for lab in labels:
+            c = image[lab]["commands"][name]
+            nm = image[lab]["commands"]["nm -n"]
+            if "error" in c:
+                cells.append(f"not measured ({c['error'][:60]})")
+            else:
+                cells.append(f"{_ms(c['median_s'])}, {_x(c['median_s'] / nm['median_s'])}; "
+                             f"{_x(c['cpu_median_s'] / nm['cpu_median_s'])}, {c['peak_rss_mb']:.0f} MB")
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return lines
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    out = [f"Run {results['started']}, {results['reps']} interleaved rounds after one warm-up, medians. "
+           f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Linux {m['kernel']}, "
+           f"Python {m['python']}, {m['git']}, perl {m['perl']}; load average "
+           f"{results['load_before'][0]:.1f} before, {results['load_after'][0]:.1f} after "
+           "(other engineers' kernel builds share the cores: compare ratios, not absolute times).", ""]
+    if "diff" in results:
+        out += ["**Diff side (issue 2)**", ""] + diff_table(results["diff"]) + [""]
+    if "image" in results:
+        out += ["**Image side (issue 8)**", ""] + image_table(results["image"]) + [""]
+    return "\n".join(out)
+
+
+METHOD = """How: `make bench` (bench/run.py; bench/README.md has the details). Each side runs every command
+once as a warm-up, then 5 rounds that run each command once in the same order (so other jobs' load
+hits all of them alike); we give medians of wall time and of CPU time (user + system, children
+included), and peak RSS from `wait4()`. Inputs are Debian's own packages, fetched with `apt-get
+download` into /var/tmp/entrylint-bench: linux-source-6.1 (checkpatch.pl and a git repository of
+arch/x86 + init with a scripted 100-patch series, ~40 % of it touching entry files) and the
+cloud-amd64 `-dbg` vmlinux of 6.1 and 6.12. No unit test asserts a time."""
+
+
+def readme_section(results: dict) -> str:
+    return METHOD + "\n\n" + markdown(results)

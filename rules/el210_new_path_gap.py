@@ -1,0 +1,58 @@
+"""New gap between entry paths in the image.
+
+What it does: compares the images built before (--base-image) and after (--image) the series and
+flags every function that now runs before convergence on one entry path and on none of its
+counterparts (native vs Xen PV, Xen PV vs native and PVH), when it did not before. The evidence is
+the shortest chain from the path's door to the function, with each edge's kind (CALL_REL, a slot
+read through pv_ops, a jump through initial_code, ...).
+
+Why it matters: early set-up added to one boot sequence and not the other is how the Xen PV path
+fell behind the native one for years: each gap is a feature, fix or mitigation that one kind of
+guest silently does not get, and nobody sees it in review because the two sequences live in
+different files.
+
+Example: a series adds `early_cpu_quirks_init()` to x86_64_start_kernel(); the head image gives
+    early_cpu_quirks_init now runs before convergence on the native path but not on xen-pv
+    startup_64 -JMP_REL-> common_startup_64 -SLOT_LOAD-> x86_64_start_kernel -CALL_REL-> early_cpu_quirks_init
+
+Instead: call the new work from code every path runs (after x86_64_start_reservations, or from
+start_kernel's early set-up), or add the counterpart call in xen_start_kernel() in the same
+series; if the path really must not run it, say why with "Entrylint-Ack: EL210 <reason>".
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Iterable
+
+from linter.findings import Finding
+from linter.ruleapi import finding
+
+ID = "EL210"
+NAME = "new-path-gap"
+SEVERITY = "warning"
+NEEDS = frozenset({"image", "base-image"})
+
+
+def check(ctx) -> Iterable[Finding]:
+    from linter.image.paths import analysis_of
+
+    head_model = ctx.image("head")
+    head = analysis_of(head_model, ctx.profile)
+    base = analysis_of(ctx.image("base"), ctx.profile)
+    doors = {door.symbol for door in head_model.doors}
+    for path in head.paths:
+        versus = head.counterparts(path)
+        if not versus:
+            continue
+        before = base.only(path, base.counterparts(path)) if path in base.paths else {}
+        for name, node in sorted(head.only(path, versus).items()):
+            if name in before or name in doors:
+                continue  # an old gap, or a door (new doors are EL201's)
+            chain = head.chain(path, node)
+            yield finding(sys.modules[__name__],
+                          f"{name} now runs before convergence on the {path} path but not on "
+                          f"{' or '.join(versus)}",
+                          paths=[path], symbol=name, image="head",
+                          evidence=[chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]],
+                          key=f"{path}:{name}")
