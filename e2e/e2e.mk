@@ -27,6 +27,7 @@ e2e-apply: e2e-prepare
 e2e-build: e2e-prepare
 	python3 $(E2E_SRC)/run.py --build-only $(E2E_ERAS)
 
+# Needs entrylint installed in $(VENV) (`make venv`); run.py says so when it is missing.
 e2e: e2e-prepare
 	$(VENV)/bin/python $(E2E_SRC)/run.py --entrylint $(VENV)/bin/entrylint $(E2E_ERAS)
 

@@ -192,7 +192,7 @@ def main() -> int:
     if "/" in args.entrylint:  # entrylint runs inside the kernel tree: make the path absolute
         args.entrylint = str(Path(args.entrylint).resolve())
     if not (args.apply_only or args.build_only) and not os.access(args.entrylint, os.X_OK):
-        parser.error(f"no entrylint at {args.entrylint} (pip install -e . in the venv)")
+        parser.error(f"no entrylint at {args.entrylint} (make venv installs it)")
     failed = False
     for era in args.era or ERAS:
         outcomes = run_era(era, names, args)

@@ -4,7 +4,7 @@ what it runs that its counterparts do not, with the shortest chain from a door t
 Text (default):
 
     native: 9 functions before convergence (x86_64_start_reservations, start_kernel); vs xen-pv: 9 only here
-      copy_bootdata        startup_64 -JMP_REL-> common_startup_64 -SLOT_LOAD-> x86_64_start_kernel -CALL_REL-> copy_bootdata
+      copy_bootdata        startup_64 -jump-> common_startup_64 -slot-read-> x86_64_start_kernel -call-> copy_bootdata
     xen-pv: ...
       hook  xen_start_kernel writes pv_ops slot 0xffffffff81001020: native_io_delay -> xen_io_delay
 

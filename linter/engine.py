@@ -41,6 +41,10 @@ def run_rules(ctx: Context, rules: dict[str, ModuleType], severity: dict[str, st
         for f in module.check(ctx):
             f.severity = severity.get(rid, f.severity)
             findings.append(f)
+    if any(f.image and not (f.file and f.line) for f in findings):
+        from linter.image.sourcefile import locate_findings  # image runs only: keeps numpy out of diff runs
+
+        locate_findings(ctx, findings)
     findings = [f for f in findings if not _acked(ctx, f)]
     findings.sort(key=lambda f: (f.patch or 0, f.file or "", f.line or 0, f.rule, f.symbol or ""))
     return _dedupe(findings), skipped

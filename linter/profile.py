@@ -122,11 +122,12 @@ def _need(table: dict, key: str, kind: type | tuple, where: str, source: str, de
     if key not in table:
         if default is not ...:
             return default
-        raise ConfigError(source, f"missing key '{where}.{key}'")
+        raise ConfigError(source, f"missing key '{where + '.' if where else ''}{key}'")
     value = table[key]
     if not isinstance(value, kind):
         expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(source, f"key '{where}.{key}' must be a {expected}, not {type(value).__name__}")
+        raise ConfigError(source, f"key '{where + '.' if where else ''}{key}' must be a {expected}, "
+                                  f"not {type(value).__name__}")
     return value
 
 
@@ -148,10 +149,8 @@ def _build(data: dict, source: str) -> Profile:
         for other in p.counterparts + ([p.joins] if p.joins else []):
             if other not in paths:
                 raise ConfigError(source, f"key 'paths.{p.name}' names unknown path '{other}'")
-    notes = {owner: _build_notes(owner, body, source) for owner, body in data.get("notes", {}).items()}
-    special = data.get("special_case", {})
-    if not isinstance(special, dict):
-        raise ConfigError(source, "key 'special_case' must be a table")
+    notes = {owner: _build_notes(owner, body, source) for owner, body in _need(data, "notes", dict, "", source, {}).items()}
+    special = _need(data, "special_case", dict, "", source, {})
     patterns = []
     for i, pat in enumerate(_strings(special, "patterns", "special_case", source, [])):
         try:
@@ -183,8 +182,8 @@ def _build_path(name: str, body, source: str) -> EntryPath:
         scope = _need(ef, "scope", str, at, source)
         if scope not in SCOPES:
             raise ConfigError(source, f"key '{at}.scope' must be one of {', '.join(SCOPES)}, not '{scope}'")
-        files.append(EntryFile(_need(ef, "path", str, at, source), scope,
-                               ef.get("since"), ef.get("until"), ef.get("note")))
+        files.append(EntryFile(_need(ef, "path", str, at, source), scope, _need(ef, "since", str, at, source, None),
+                               _need(ef, "until", str, at, source, None), _need(ef, "note", str, at, source, None)))
     joins = _need(body, "joins", str, where, source, None)
     return EntryPath(
         name=name,

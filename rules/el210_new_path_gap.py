@@ -13,7 +13,7 @@ different files.
 
 Example: a series adds `early_cpu_quirks_init()` to x86_64_start_kernel(); the head image gives
     early_cpu_quirks_init now runs before convergence on the native path but not on xen-pv
-    startup_64 -JMP_REL-> common_startup_64 -SLOT_LOAD-> x86_64_start_kernel -CALL_REL-> early_cpu_quirks_init
+    startup_64 -jump-> common_startup_64 -slot-read-> x86_64_start_kernel -call-> early_cpu_quirks_init
 
 Instead: call the new work from code every path runs (after x86_64_start_reservations, or from
 start_kernel's early set-up), or add the counterpart call in xen_start_kernel() in the same

@@ -141,6 +141,7 @@ def action(repo, tmp_path, ci_python, pip_cache, entrylint_source):
     """Runs the README workflow's entrylint step on the repo; the action comes from a git copy of
     this checkout (as `uses:` fetches it), so its install step installs that copy."""
     source, _ = entrylint_source
+    (repo.path / ".git/info/exclude").write_text("entrylint.sarif\nout/\n")   # reports, not commits
     step = _our_step(_workflow()["jobs"]["entrylint"])
     subdir = re.fullmatch(r"[\w-]+/[\w-]+/(.+)@.+", step["uses"]).group(1)
 

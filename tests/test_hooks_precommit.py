@@ -8,6 +8,7 @@ session. Commits and pushes are real, the remote a local bare repository.
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 import yaml
@@ -47,6 +48,14 @@ def test_hook_definitions():
         assert hook["language"] == "python" and hook["pass_filenames"] is False
         assert hook["minimum_pre_commit_version"] == "3.2.0"   # the stage names pre-commit and pre-push
     assert staged["files"] == series["files"]
+
+
+def test_manifest_and_readme_config_pass_pre_commit_validation(tmp_path):
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(readme_block("pre-commit-config"))
+    for what, path in (("validate-manifest", CHECKOUT / ".pre-commit-hooks.yaml"), ("validate-config", config)):
+        checked = run([sys.executable, "-m", "pre_commit", what, str(path)], cwd=tmp_path)
+        assert checked.returncode == 0, checked.out
 
 
 def test_files_filter_is_the_profile_watched_globs():

@@ -2,9 +2,9 @@
 git repository, session-wide environments, and the two ways a test series goes wrong or right.
 
 Installing entrylint with pip (what pre-commit, the GitHub action and the GitLab template do) is the
-slow part (those tests are marked slow), so it happens once per test session: the environments live in a directory every xdist
-worker shares, made under a file lock by whichever worker comes first. pip's download cache sits in
-pytest's cache directory, so later sessions install from it.
+slow part (those tests are marked slow), so it happens once per test session: the environments live
+in a directory every xdist worker shares, made under a file lock by whichever worker comes first.
+pip's download cache sits in pytest's cache directory, so later sessions install from it.
 """
 
 from __future__ import annotations

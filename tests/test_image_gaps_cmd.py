@@ -29,9 +29,9 @@ def test_json(example_images, capsys):
     only = {o["function"]: o["chain"] for o in native["only"]}
     assert only["early_cpu_quirks_init"] == [
         {"function": "startup_64", "kind": None},
-        {"function": "common_startup_64", "kind": "JMP_REL"},
-        {"function": "x86_64_start_kernel", "kind": "SLOT_LOAD"},
-        {"function": "early_cpu_quirks_init", "kind": "CALL_REL"}]
+        {"function": "common_startup_64", "kind": "jump"},
+        {"function": "x86_64_start_kernel", "kind": "slot-read"},
+        {"function": "early_cpu_quirks_init", "kind": "call"}]
     assert report["paths"]["xen-pv"]["vs"] == ["native", "pvh"]
     assert {h["new"] for h in report["paths"]["xen-pv"]["hooks"]} == {
         "xen_io_delay", "xen_read_cr0", "xen_write_cr4", "xen_load_idt"}
@@ -48,10 +48,10 @@ def test_one_pair(example_images, capsys):
 def test_text_and_dot(example_images, capsys):
     text = gaps(example_images.base, capsys, fmt="text", path="pvh").splitlines()
     assert text[0] == "pvh: 3 functions before convergence (startup_64); vs xen-pv: 3 only here"
-    assert text[-1].split() == ["xen_pvh_init", "pvh_start_xen", "-RIP_REF->", "xen_prepare_pvh", "-JMP_REL->",
+    assert text[-1].split() == ["xen_pvh_init", "pvh_start_xen", "-address->", "xen_prepare_pvh", "-jump->",
                                 "xen_pvh_init"]
     dot = gaps(example_images.base, capsys, fmt="dot", path="pvh")
-    assert dot.startswith("digraph gaps {") and '"pvh_start_xen" -> "xen_prepare_pvh" [label="RIP_REF"];' in dot
+    assert dot.startswith("digraph gaps {") and '"pvh_start_xen" -> "xen_prepare_pvh" [label="address"];' in dot
 
 
 def test_bad_options(example_images):

@@ -46,13 +46,13 @@ def test_chain_follows_rel8_jump_slot_load_and_static_call(example_images):
     a = analysis(example_images.base_norela)
     assert a.paths["native"].doors == [a.reach_names("native")["startup_64"]]   # announced doors only
     node = a.reach_names("native")["copy_bootdata"]
-    assert a.chain("native", node) == [("startup_64", None), ("common_startup_64", "JMP_REL"),
-                                       ("x86_64_start_kernel", "SLOT_LOAD"), ("copy_bootdata", "CALL_REL")]
+    assert a.chain("native", node) == [("startup_64", None), ("common_startup_64", "jump"),
+                                       ("x86_64_start_kernel", "slot-read"), ("copy_bootdata", "call")]
     node = a.reach_names("native")["native_load_idt"]
-    assert a.chain("native", node)[-1] == ("native_load_idt", "SLOT_READ_JMP")   # pv_ops default
+    assert a.chain("native", node)[-1] == ("native_load_idt", "slot-jump")   # pv_ops default
     pvh = a.reach_names("pvh")["xen_pvh_init"]
-    assert a.chain("pvh", pvh) == [("pvh_start_xen", None), ("xen_prepare_pvh", "RIP_REF"),
-                                   ("xen_pvh_init", "JMP_REL")]
+    assert a.chain("pvh", pvh) == [("pvh_start_xen", None), ("xen_prepare_pvh", "address"),
+                                   ("xen_pvh_init", "jump")]
 
 
 def test_inner_label_splits_its_function(example_images):

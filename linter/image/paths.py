@@ -39,7 +39,10 @@ from linter.image.graph import NO_KIND, Graph, Reach, reach
 from linter.image.symbols import STT_FUNC, STT_NOTYPE
 
 FALLTHROUGH = 11
-KIND_NAMES = {**D.KIND_NAMES, FALLTHROUGH: "FALLTHROUGH"}
+# how a chain names each edge (JSON and text): what a reader of a gap report needs to know
+KIND_NAMES = {D.CALL_REL: "call", D.JMP_REL: "jump", D.JCC_REL: "branch", D.RIP_REF: "address",
+              D.ABS_IMM: "address", D.ABS_PHYS: "phys-address", D.SLOT_READ_CALL: "slot-call",
+              D.SLOT_READ_JMP: "slot-jump", D.SLOT_LOAD: "slot-read", FALLTHROUGH: "fallthrough"}
 BRANCHES = (D.CALL_REL, D.JMP_REL, D.JCC_REL)
 SLOT_READS = (D.SLOT_READ_CALL, D.SLOT_READ_JMP, D.SLOT_LOAD)
 ASM_REFS = (D.RIP_REF, D.ABS_IMM, D.ABS_PHYS)

@@ -1,0 +1,81 @@
+"""Where an image symbol lives in the source tree, so every image finding has a file:line.
+
+GitHub shows a SARIF result only at a physical location, and a reviewer wants to jump to the code.
+The symbol's STT_FILE group gives a basename (`head64.c`); the profile's entry files and the
+tree's file list turn it into a path; the function's span in that file gives the line.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+
+from linter.csource import spans
+
+
+class SourceLocator:
+    def __init__(self, profile, repo_root: str | None):
+        self.profile = profile
+        self.root = repo_root
+        self._files: list[str] | None = None
+        self._spans: dict[str, dict[str, int]] = {}
+
+    def tree_files(self) -> list[str]:
+        if self._files is None:
+            self._files = []
+            if self.root:
+                from linter.gitsource import find_repo, run_git
+
+                repo = find_repo(self.root)
+                if repo is not None:
+                    self._files = run_git(repo, "ls-files", "-z").decode("utf-8", "replace").split("\0")
+        return self._files
+
+    def file_for(self, basename: str | None, path: str | None) -> str | None:
+        known = [ef.pattern for p in self.profile.paths.values() for ef in p.entry_files
+                 if not any(c in ef.pattern for c in "*?[")]
+        if basename:
+            same = [f for f in known if posixpath.basename(f) == basename]
+            if path:
+                own = [ef.pattern for ef in self.profile.paths[path].entry_files if ef.pattern in same]
+                same = own or same
+            if len(same) == 1:
+                return same[0]
+            found = [f for f in self.tree_files() if posixpath.basename(f) == basename]
+            x86 = [f for f in found if f.startswith("arch/x86/")]
+            for group in (x86, found):
+                if len(group) == 1:
+                    return group[0]
+        return None
+
+    def line_of(self, file: str, symbol: str) -> int | None:
+        if not self.root:
+            return None
+        if file not in self._spans:
+            try:
+                with open(os.path.join(self.root, file), encoding="utf-8", errors="replace") as fh:
+                    lines = fh.read().splitlines()
+            except OSError:
+                lines = []
+            self._spans[file] = {s.name: s.start for s in spans(lines, file)}
+        return self._spans[file].get(symbol)
+
+
+def locate_findings(ctx, findings) -> None:
+    """Give image findings without a file or line the symbol's source place, where it can be found."""
+    locator = None
+    for f in findings:
+        if not f.symbol or not f.image or (f.file and f.line):
+            continue
+        locator = locator or SourceLocator(ctx.profile, ctx.repo_root)
+        model = ctx.image(f.image)
+        index = model.code_symbol(f.symbol)
+        basename = model.symbols.file_name(index) if index is not None else None
+        path = f.paths[0] if f.paths and f.paths[0] in ctx.profile.paths else None
+        changed = next((m for m in ctx.marks if f.symbol in m.functions), None)
+        if changed is not None and not f.file:
+            # a global function has no STT_FILE group; the series itself says where it is
+            f.file, f.line = changed.file, next(c.line for c in changed.changes if c.function == f.symbol)
+        f.file = f.file or locator.file_for(basename, path)
+        if f.file and not f.line:
+            f.line = locator.line_of(f.file, f.symbol)
