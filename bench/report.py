@@ -61,6 +61,32 @@ def image_table(image: dict) -> list[str]:
     return lines
 
 
+def targets(results: dict) -> list[str]:
+    """One line per speed target: the measured ratio and whether it is met (DESIGN.md "Speed")."""
+    out = []
+    diff = results.get("diff", {})
+    for name, r in diff.get("checkpatch_over_entrylint", {}).items():
+        met = "met" if min(r["wall"], r["cpu"]) >= 10 else "NOT met"
+        out.append(f"- Issue 2, `{name}` ≥ 10× faster than checkpatch.pl: "
+                   f"{r['wall']}× wall, {r['cpu']}× CPU: {met}.")
+    imp = diff.get("staged_imports")
+    if imp:
+        out.append("- `check --staged` imports no numpy/elftools/capstone: "
+                   + ("met." if not imp["heavy_imported"] else f"NOT met ({', '.join(imp['heavy_imported'])})."))
+    for label, img in results.get("image", {}).items():
+        ratios = img["over_nm"]
+        short = label.split()[0].removeprefix("linux-image-")
+        cold = ratios.get("entrylint gaps --no-cache")
+        warm = ratios.get("entrylint gaps (cached)")
+        if cold is None or warm is None:
+            out.append(f"- Issue 8, {short}: `entrylint gaps` not measured.")
+            continue
+        out.append(f"- Issue 8, {short}: `gaps` cold {cold}× `nm -n` (a small factor: ≤ 10× "
+                   f"{'met' if cold <= 10 else 'NOT met'}), cached {warm}× (about as fast: ≤ 2× "
+                   f"{'met' if warm <= 2 else 'NOT met'}).")
+    return out
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     out = [f"Run {results['started']}, {results['reps']} interleaved rounds after one warm-up, medians. "
@@ -68,6 +94,7 @@ def markdown(results: dict) -> str:
            f"Python {m['python']}, {m['git']}, perl {m['perl']}; load average "
            f"{results['load_before'][0]:.1f} before, {results['load_after'][0]:.1f} after "
            "(other engineers' kernel builds share the cores: compare ratios, not absolute times).", ""]
+    out += targets(results) + [""]
     if "diff" in results:
         out += ["**Diff side (issue 2)**", ""] + diff_table(results["diff"]) + [""]
     if "image" in results:
@@ -76,7 +103,7 @@ def markdown(results: dict) -> str:
 
 
 METHOD = """How: `make bench` (bench/run.py; bench/README.md has the details). Each side runs every command
-once as a warm-up, then 5 rounds that run each command once in the same order (so other jobs' load
+once as a warm-up, then N rounds that run each command once in the same order (so other jobs' load
 hits all of them alike); we give medians of wall time and of CPU time (user + system, children
 included), and peak RSS from `wait4()`. Inputs are Debian's own packages, fetched with `apt-get
 download` into /var/tmp/entrylint-bench: linux-source-6.1 (checkpatch.pl and a git repository of

@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 1
+    except Exception as exc:  # a bug: still one line and exit 2, never a traceback in a CI log
+        if args.debug:
+            raise
+        print(f"entrylint: internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+              f"traceback, and please report it)", file=sys.stderr)
+        return 2
 
 
 def dispatch(args) -> int:

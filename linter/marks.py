@@ -71,10 +71,10 @@ class SourceLookup:
     def file_spans(self, patch: Patch, path: str, post: bool) -> list[Span] | None:
         if self.blobs is None:
             return None
-        if post and patch.commit:
-            rev = patch.commit
-        elif post and patch.source == "index":
-            rev = None                        # the staged post-image is the index
+        if patch.commit:
+            rev = patch.commit if post else f"{patch.commit}^"
+        elif patch.source == "index":
+            rev = None if post else "HEAD"    # the staged post-image is the index
         else:
             return None
         return self._rev_spans(rev, path)
@@ -125,8 +125,9 @@ def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLoo
     path = pf.source_file[2:] if pf.is_removed_file and pf.source_file.startswith("a/") else pf.path
     pre_path = pf.source_file[2:] if pf.source_file.startswith("a/") else path
     post_spans = None if pf.is_removed_file else lookup.file_spans(patch, path, post=True)
-    pre_spans = None
-    if post_spans is None:
+    # removed lines belong to the function they were in: read the pre-image too
+    pre_spans = None if pf.is_added_file else lookup.file_spans(patch, pre_path, post=False)
+    if post_spans is None and pre_spans is None:
         post_spans, pre_spans = lookup.head_spans(patch, pf, pre_path, path)
     out = []
     for hunk in pf:
@@ -152,7 +153,10 @@ def _changed_lines(hunk: Hunk, path: str, post_spans, pre_spans) -> list[Changed
             continue
         post_line = ln.target_line_no if ln.is_added else max(next_target, 1)
         fn = None
-        if post_spans is not None:
+        if ln.is_removed and pre_spans is not None:
+            span = enclosing(pre_spans, ln.source_line_no)
+            fn = span.name if span else None
+        elif post_spans is not None:
             span = enclosing(post_spans, post_line)
             fn = span.name if span else None
         elif pre_spans is not None:
@@ -228,3 +232,18 @@ def _assign_paths(mark: HunkMark, profile: Profile) -> None:
                 mark.sequence.setdefault(name, []).append(fn)
                 paths[name] = None
     mark.paths = list(paths)
+
+
+def moved_verbatim(marks: list[HunkMark]) -> set[str]:
+    """Functions whose changed lines across the series all left one place and arrived at another
+    unchanged (a refactor that moves code): no new work on any path."""
+    from collections import Counter
+
+    added: dict[str, Counter] = {}
+    removed: dict[str, Counter] = {}
+    for mark in marks:
+        for c in mark.changes:
+            text = " ".join(c.text.split())
+            if c.function and text:
+                (added if c.added else removed).setdefault(c.function, Counter())[text] += 1
+    return {fn for fn in set(added) | set(removed) if added.get(fn) == removed.get(fn)}

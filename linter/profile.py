@@ -43,6 +43,15 @@ class EntryPath:
     joins: str | None = None   # the path this one becomes after its own sequence (pvh → native)
 
 
+@dataclass(frozen=True)
+class SpecialCase:
+    regex: re.Pattern          # a test for the door the kernel came through
+    paths: list[str]           # the paths whose door it tests for
+
+    def search(self, text: str):
+        return self.regex.search(text)
+
+
 @dataclass
 class NoteOwner:
     owner: str
@@ -62,10 +71,11 @@ class Profile:
     arch: str
     common_root: str
     paths: dict[str, EntryPath]
+    not_nodes: list[str]           # symbol prefixes the image graph leaves out (thunks, tracing)
     notes: dict[str, NoteOwner]
     special_files: list[str]
     special_exclude: list[str]
-    special_patterns: list[re.Pattern]
+    special_patterns: list["SpecialCase"]
     source: str = "<shipped>"
     _file_cache: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
 
@@ -152,16 +162,23 @@ def _build(data: dict, source: str) -> Profile:
     notes = {owner: _build_notes(owner, body, source) for owner, body in _need(data, "notes", dict, "", source, {}).items()}
     special = _need(data, "special_case", dict, "", source, {})
     patterns = []
-    for i, pat in enumerate(_strings(special, "patterns", "special_case", source, [])):
+    for i, entry in enumerate(_need(special, "patterns", list, "special_case", source, [])):
+        at = f"special_case.patterns[{i}]"
+        if isinstance(entry, str):  # a bare expression: it names no path
+            entry = {"regex": entry, "paths": []}
+        if not isinstance(entry, dict):
+            raise ConfigError(source, f"key '{at}' must be a table with regex and paths")
         try:
-            patterns.append(re.compile(pat))
+            regex = re.compile(_need(entry, "regex", str, at, source))
         except re.error as exc:
-            raise ConfigError(source, f"key 'special_case.patterns[{i}]' is not a regular expression: {exc}") from None
+            raise ConfigError(source, f"key '{at}.regex' is not a regular expression: {exc}") from None
+        patterns.append(SpecialCase(regex, _strings(entry, "paths", at, source, [])))
     return Profile(
         name=_need(head, "name", str, "profile", source),
         arch=_need(head, "arch", str, "profile", source),
         common_root=_need(head, "common_root", str, "profile", source, "start_kernel"),
         paths=paths,
+        not_nodes=_strings(head, "not_nodes", "profile", source, []),
         notes=notes,
         special_files=_strings(special, "files", "special_case", source, []),
         special_exclude=_strings(special, "exclude", "special_case", source, []),

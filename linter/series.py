@@ -76,7 +76,7 @@ def parse_diff(text: str, source: str, wanted: Wanted | None,
         text = text.replace("\r\n", "\n")  # a mail client's line ends, not the file's
     keep, others, binary = [], [], []
     for chunk in _file_chunks(text):
-        if not chunk.strip():
+        if not chunk or chunk.isspace():   # (not strip(): no copy of a 50 MB chunk)
             continue
         names = _chunk_names(chunk)
         if names and BINARY_DIFF.search(chunk):
@@ -217,10 +217,11 @@ def _message(raw: bytes):
         msg = email.message_from_bytes(raw[:cut + 1], policy=email.policy.compat32)
         encoding = str(msg.get("Content-Transfer-Encoding", "8bit")).strip().lower()
         if msg.get_content_maintype() == "text" and encoding in ("7bit", "8bit", "binary"):
+            body = memoryview(raw)[cut + 2:]   # decoded in place: no copy of a big patch's bytes
             try:
-                return msg, raw[cut + 2:].decode(msg.get_content_charset() or "utf-8")
+                return msg, str(body, msg.get_content_charset() or "utf-8")
             except (LookupError, UnicodeDecodeError):
-                return msg, raw[cut + 2:].decode("utf-8", errors="replace")
+                return msg, str(body, "utf-8", "replace")
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     return msg, _body_text(msg)
 

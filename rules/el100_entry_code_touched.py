@@ -25,7 +25,7 @@ def check(ctx):
         if p.joins:
             joiners[p.joins].append(p.name)
     for mark in ctx.marked():
-        what = ", ".join(mark.functions) if mark.functions else "top-level code"
+        what = ", ".join(mark.functions) if mark.functions else "code outside any function (notes, data, directives)"
         paths = ", ".join(mark.paths)
         also = sorted({j for path in mark.paths for j in joiners.get(path, []) if j not in mark.paths})
         tail = f" (the {', '.join(also)} path{'s' if len(also) > 1 else ''} join{'s' if len(also) == 1 else ''} it later)" if also else ""

@@ -32,5 +32,5 @@ def check(ctx):
                          if f"note:{note.owner}:{note.type}" in p.announced_by]
             yield finding(__name__, f"adds a {note.owner} {note.type_name} note ({note.value}): a new entry point "
                           f"announced to the loader, with boot code the other paths never run",
-                          mark=note.mark, line=note.change.line, paths=announced or note.mark.paths,
+                          mark=note.mark, line=note.line, paths=announced or note.mark.paths,
                           key=f"{note.owner}:{note.type}:{note.value}")

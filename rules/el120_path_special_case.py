@@ -38,7 +38,8 @@ def check(ctx):
             if not hit:
                 continue
             where = f" in {change.function}" if change.function else ""
-            yield finding(__name__, f"adds a path test ({hit.search(change.text).group(0).strip()}){where} to common "
-                          f"early boot code: the paths now run different code here, a custom entry by another name",
-                          mark=mark, line=change.line, paths=mark.paths,
+            test = hit.search(change.text).group(0).strip().rstrip("(").strip()
+            yield finding(__name__, f"adds a test for the door the kernel came through ({test}){where} to "
+                          f"common early boot code: the paths now run different code here, a custom entry "
+                          f"by another name", mark=mark, line=change.line, paths=hit.paths or mark.paths,
                           key=f"{change.function}|{norm}")

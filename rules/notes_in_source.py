@@ -1,6 +1,9 @@
 """Loader notes as source writes them (ELFNOTE(Xen, XEN_ELFNOTE_ENTRY, _ASM_PTR startup_xen)).
 
-Shared by EL101 and EL103: which notes a patch adds, removes or changes, read from its hunks.
+Shared by EL101 and EL103: which notes a patch adds, removes or changes. Each hunk's pre-image
+(context and removed lines) and post-image (context and added lines) are read as text, so a note
+written over two lines (the macro on one, its value on the next, as Linux writes PHYS32_ENTRY) is
+one note, and a note that is only reformatted is no change at all.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from linter.marks import ChangedLine, HunkMark
+from linter.marks import HunkMark
 from linter.profile import NoteOwner, Profile
+
+MAX_NOTE_LINES = 4   # a note macro spans at most this many lines
 
 
 @dataclass(frozen=True)
@@ -20,41 +25,71 @@ class NoteLine:
     type_name: str            # "ENTRY", or the constant as written
     value: str                # the rest of the macro, normalised (the value and its encoding)
     mark: HunkMark
-    change: ChangedLine
+    line: int                 # where the note starts (post-image; a removal: where it was)
 
 
 def _pattern(owner: NoteOwner) -> re.Pattern:
-    return re.compile(rf"\b{re.escape(owner.macro)}(?:32|64)?\s*\(\s*{re.escape(owner.owner)}\s*,\s*(\w+)\s*,?(.*)\)")
+    return re.compile(rf"\b{re.escape(owner.macro)}(?:32|64)?\s*\(\s*{re.escape(owner.owner)}\s*,\s*(\w+)\s*,?(.*)", re.S)
 
 
-def note_lines(marks: list[HunkMark], profile: Profile) -> list[NoteLine]:
+def _statements(lines: list[tuple[int, str]], pat: re.Pattern):
+    """(first line number, joined text) of each note macro in these lines, up to its closing ')'."""
+    for i, (number, text) in enumerate(lines):
+        if not pat.search(text):
+            continue
+        joined = text
+        for _, more in lines[i + 1:i + MAX_NOTE_LINES]:
+            if joined.count("(") <= joined.count(")"):
+                break
+            joined = joined.rstrip().rstrip("\\") + " " + more.strip()
+        yield number, joined
+
+
+def _notes_of(lines, mark, profile: Profile) -> list[NoteLine]:
     out = []
-    patterns = {name: _pattern(owner) for name, owner in profile.notes.items()}
-    for mark in marks:
-        for change in mark.changes:
-            for name, pat in patterns.items():
-                m = pat.search(change.text)
-                if not m:
-                    continue
-                owner = profile.notes[name]
-                const = m.group(1)
-                typ = int(const, 0) if const[0].isdigit() else owner.type_by_name(const)
-                tname = owner.types.get(typ, const) if typ is not None else const
-                out.append(NoteLine(name, typ, tname, " ".join(m.group(2).split()), mark, change))
+    for name, owner in profile.notes.items():
+        pat = _pattern(owner)
+        for number, text in _statements(lines, pat):
+            m = pat.search(text)
+            const = m.group(1)
+            typ = int(const, 0) if const[0].isdigit() else owner.type_by_name(const)
+            tname = owner.types.get(typ, const) if typ is not None else const
+            value = " ".join(m.group(2).strip().removesuffix(";").strip().removesuffix(")").split())
+            out.append(NoteLine(name, typ, tname, value, mark, number))
     return out
 
 
-def note_changes(marks: list[HunkMark], profile: Profile):
-    """Per patch: (added, removed, changed) notes, matching additions with removals of the same type.
+def _images(mark: HunkMark) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The hunk's pre-image and post-image lines, numbered by post-image line (a removed line
+    takes the number of the post-image line where it was), so every finding has a post-image place."""
+    pre, post = [], []
+    next_target = mark.hunk.target_start
+    for ln in mark.hunk:
+        if not (ln.is_added or ln.is_removed or ln.is_context):
+            continue  # "\ No newline at end of file"
+        text = ln.value.rstrip("\n")
+        if not ln.is_removed:
+            next_target = ln.target_line_no + 1
+            post.append((ln.target_line_no, text))
+        if not ln.is_added:
+            pre.append((ln.target_line_no if ln.is_context else next_target, text))
+    return pre, post
 
-    A note removed in one file and added unchanged in another is a move: neither added nor removed.
-    """
-    by_patch: dict[int, list[NoteLine]] = defaultdict(list)
-    for note in note_lines(marks, profile):
-        by_patch[note.mark.patch.index].append(note)
-    for notes in by_patch.values():
-        added = [n for n in notes if n.change.added]
-        removed = [n for n in notes if not n.change.added]
+
+def note_changes(marks: list[HunkMark], profile: Profile):
+    """Per patch: (added, removed, changed) notes. A note removed in one place and added unchanged
+    in another (a move, a reformat) is neither."""
+    by_patch: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for mark in marks:
+        pre, post = _images(mark)
+        before, after = _notes_of(pre, mark, profile), _notes_of(post, mark, profile)
+        removed, added = by_patch[mark.patch.index]
+        key = lambda n: (n.owner, n.type_name, n.value)  # noqa: E731
+        after_keys = [key(n) for n in after]
+        before_keys = [key(n) for n in before]
+        removed += [n for n in before if key(n) not in after_keys]
+        added += [n for n in after if key(n) not in before_keys]
+    for removed, added in by_patch.values():
         changed = []
         for a in list(added):
             same = next((r for r in removed if (r.owner, r.type_name, r.value) == (a.owner, a.type_name, a.value)), None)

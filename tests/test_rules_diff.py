@@ -159,6 +159,7 @@ def test_el120_path_test_in_common_code(repo):
     repo.commit("x86/setup: skip reservations on Xen PV")
     (f,) = findings(repo, "EL120")
     assert f["file"] == "arch/x86/kernel/setup.c" and f["line"] == 7 and "setup_arch" in f["message"]
+    assert f["paths"] == ["xen-pv"] and "(xen_pv_domain)" in f["message"]
 
 
 @pytest.mark.parametrize("path", ["arch/x86/xen/setup.c", "drivers/misc/widget.c"])
@@ -166,3 +167,23 @@ def test_el120_not_in_xen_code_nor_outside_boot_code(repo, path):
     repo.write(path, "void f(void)\n{\n\tif (xen_pv_domain())\n\t\treturn;\n}\n")
     repo.commit("add a xen test where it belongs")
     assert findings(repo, "EL120") == []
+
+
+TWO_LINE = ("\tELFNOTE(Xen, XEN_ELFNOTE_PHYS32_ENTRY, _ASM_PTR (pvh_start_xen - __START_KERNEL_map))\n",
+            "\tELFNOTE(Xen, XEN_ELFNOTE_PHYS32_ENTRY,\n\t\t_ASM_PTR (pvh_start_xen - __START_KERNEL_map))\n")
+
+
+def test_notes_over_two_lines_as_linux_writes_them(repo):
+    repo.edit(PVH_HEAD, *TWO_LINE)
+    repo.commit("x86/pvh: wrap the note like Linux does")
+    assert findings(repo, "EL101,EL103") == []          # a reformat is no change
+    repo.edit(PVH_HEAD, "\t\t_ASM_PTR (pvh_start_xen", "\t\t.long (pvh_start_xen")
+    repo.commit("x86/pvh: a 32-bit note value")
+    (f,) = findings(repo, "EL101,EL103")
+    assert f["rule"] == "EL103" and "changes the Xen PHYS32_ENTRY note from (_ASM_PTR" in f["message"]
+    assert f["line"] == 15
+    text = repo.read(PVH_HEAD)
+    repo.write(PVH_HEAD, text.replace("\tELFNOTE(Xen, XEN_ELFNOTE_PHYS32_ENTRY,\n\t\t.long (pvh_start_xen - __START_KERNEL_map))\n", ""))
+    repo.commit("x86/pvh: no more PVH door")
+    (f,) = findings(repo, "EL101,EL103")
+    assert "removes the Xen PHYS32_ENTRY note" in f["message"] and f["paths"] == ["pvh"]

@@ -57,13 +57,14 @@ HOOKS = ["pre-commit", "post-checkout", "post-index-change", "pre-auto-gc", "ref
          "fsmonitor-watchman", "post-rewrite", "sendemail-validate"]
 
 
-def run(args: list[str], cwd: Path, log: Path | None = None, prefix: list[str] | None = None):
+def run(args: list[str], cwd: Path, log: Path | None = None, prefix: list[str] | None = None,
+        stdin: bytes | None = None):
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
     cmd = [sys.executable, "-m", "linter.cli", *args]
     if log is not None:
         env["ENTRYLINT_AUDIT_LOG"] = str(log)
         cmd = [sys.executable, "-c", AUDITED, *args]
-    return subprocess.run([*(prefix or []), *cmd], cwd=cwd, env=env, capture_output=True, timeout=300)
+    return subprocess.run([*(prefix or []), *cmd], cwd=cwd, env=env, input=stdin, capture_output=True, timeout=300)
 
 
 def audit(log: Path) -> dict[str, list]:
@@ -127,9 +128,11 @@ def test_repository_config_never_runs_commands(trapped_repo, tmp_path):
         ("HEAD",): ["EL100", "EL110"],
         ("--staged",): ["EL100", "EL110"],
         (str(patch),): ["EL100", "EL110"],   # a patch file inside a checkout: marks read the tree
+        ("-",): ["EL100", "EL110"],          # b4's per-patch check: git patch-id against the branch
     }
     for args, expected in checks.items():
-        proc = run(["check", *args, "--format", "json"], cwd=repo.path)
+        stdin = patch.read_bytes() if args == ("-",) else None
+        proc = run(["check", *args, "--format", "json"], cwd=repo.path, stdin=stdin)
         assert rules_of(proc) == expected, (args, proc.stderr)
         assert not marker.exists(), f"check {args[0]}: a repository setting ran {marker.read_text()}"
 

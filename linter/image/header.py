@@ -37,6 +37,8 @@ def check_image_file(path: str) -> ElfHeader:
         raise ImageError(path, "no such file")
     if os.path.isdir(path):
         raise ImageError(path, "is a directory, not a vmlinux image")
+    if not os.path.isfile(path):  # a FIFO or device would block or never end: a vmlinux is a file
+        raise ImageError(path, "is not a regular file (a FIFO, socket or device?), not a vmlinux image")
     try:
         with open(path, "rb") as fh:
             head = fh.read(0x210)
@@ -47,6 +49,8 @@ def check_image_file(path: str) -> ElfHeader:
         raise ImageError(path, "empty file, not a vmlinux image")
     if head[:4] != b"\x7fELF":
         raise ImageError(path, f"not an ELF file ({_what_else(head)})")
+    if len(head) < 20:
+        raise ImageError(path, "truncated: the ELF header is cut short")
     bits = {1: 32, 2: 64}.get(head[4])
     if bits is None:
         raise ImageError(path, f"an ELF of unknown class {head[4]}")

@@ -180,6 +180,10 @@ def _open(path: str, header, use_cache: bool) -> ImageModel:
     with open(path, "rb") as fh:
         elf = ElfReader(fh)
         sections, segments = elf.sections(), elf.segments()
+    for sec in sections:
+        if sec.type != "SHT_NOBITS" and sec.size and sec.offset + sec.size > header.size:
+            raise ImageError(path, f"truncated: section {sec.name or sec.index} ends at byte "
+                                   f"{sec.offset + sec.size}, past the end of the file ({header.size} bytes)")
     data = np.memmap(path, dtype=np.uint8, mode="r")
     model = ImageModel(path, header.entry, sections, segments, data, ImageCache("", enabled=False))
     model.build_id = _build_id(model)
@@ -242,6 +246,10 @@ def _read_symbols(model: ImageModel) -> None:
         raise ImageError(model.path, "malformed ELF: .symtab is not a whole number of symbols")
     strtab = model.section_bytes(model.sections[symtab.link])
     model.symbols = SymbolTable.from_elf(raw, symtab.info, strtab)
+    past = int(np.count_nonzero(model.symbols.name_off >= len(strtab))) if len(model.symbols) else 0
+    if past:
+        raise ImageError(model.path, f"malformed ELF: {past} symbol names point past the end of "
+                                     f".strtab ({len(strtab)} bytes)")
     model.cache.save("symbols", model.symbols.to_arrays())
 
 
@@ -254,7 +262,11 @@ def _cross_check_notes(model: ImageModel) -> None:
         rtype, sym = int(rel["info"]) & 0xFFFFFFFF, int(rel["info"]) >> 32
         width = {R_X86_64_64: 8, R_X86_64_32: 4, R_X86_64_32S: 4}.get(rtype)
         note = next((n for n in model.notes if n.address and n.address == int(rel["offset"])), None)
-        if width is None or note is None or not isinstance(note.value, int) or sym >= len(syms):
+        if width is None or note is None or not isinstance(note.value, int):
+            continue
+        if sym >= len(syms):
+            model.warnings.append(f".rela.notes: a relocation of Xen note {note.name} names symbol {sym}, "
+                                  f"past the end of .symtab ({len(syms)} symbols): not cross-checked")
             continue
         target = (int(syms.value[sym]) + int(rel["addend"])) & ((1 << (8 * width)) - 1)
         shndx = int(syms.shndx[sym])

@@ -29,6 +29,7 @@ at run time for secondary CPUs).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -81,13 +82,15 @@ class Functions:
         return np.where(inside, at_c, -1).astype(np.int64)
 
 
-def function_table(model) -> Functions:
+def function_table(model, not_nodes: list[str] = ()) -> Functions:
     syms, sections = model.symbols, model.sections
     executable = np.array([s.executable for s in sections] + [False], bool)
     shndx = np.minimum(syms.shndx.astype(np.int64), len(sections))
     kind = syms.info & 0xF
     code = executable[shndx] & ((kind == STT_FUNC) | (kind == STT_NOTYPE))
     code[0] = False
+    for prefix in not_nodes:               # plumbing (thunks, tracing), not work a path does
+        code &= ~syms.starts_with(prefix)
     idx = np.flatnonzero(code & ~syms.marker_mask())
     # one node per address: a function before a sized label before an inner label; globals first
     rank = (kind[idx] != STT_FUNC).astype(np.int64) * 4 + (syms.size[idx] == 0) * 2 + ((syms.info[idx] >> 4) == 0)
@@ -166,6 +169,7 @@ class EdgeReader:
         slot = np.isin(kind, SLOT_READS)
         values, ok = D.read_slots(target[slot], self.data)
         dst[slot] = np.where(ok, funcs.starting_at(values), -1)
+        dst[self._copies(refs)] = -1
         asm_ref = np.isin(kind, ASM_REFS) & funcs.asm[src]
         if asm_ref.any():
             virtual = np.array([self.model.to_virtual(int(t)) or 0 for t in target[asm_ref]], np.uint64)
@@ -174,6 +178,26 @@ class EdgeReader:
             dst[asm_ref] = hit
         self._note_hooks(src, refs)
         return src, dst, kind
+
+    COPY_WINDOW = 16  # bytes: a load and the store that copies it sit next to each other
+
+    def _copies(self, refs) -> np.ndarray:
+        """Slot loads that only copy a pointer into another slot (`pv_ops.irq = xen_irq_ops.irq` as
+        8-byte moves): a hook being installed, not a call; the store is reported as a hook."""
+        loads = np.flatnonzero(refs.kind == D.SLOT_LOAD)
+        writes = np.flatnonzero(refs.kind == D.SLOT_WRITE)
+        if not len(loads) or not len(writes):
+            return np.zeros(len(refs.kind), bool)
+        key = refs.func.astype(np.int64) << 40
+        wkey = key[writes] + refs.site[writes].astype(np.int64) % (1 << 40)
+        lkey = key[loads] + refs.site[loads].astype(np.int64) % (1 << 40)
+        order = np.argsort(wkey)
+        at = np.searchsorted(wkey[order], lkey, side="right")      # the first store after each load
+        later = np.where(at < len(wkey), wkey[order][np.minimum(at, len(wkey) - 1)], -1)
+        copied = (later > lkey) & (later - lkey <= self.COPY_WINDOW)
+        mask = np.zeros(len(refs.kind), bool)
+        mask[loads[copied]] = True
+        return mask
 
     def _note_hooks(self, src: np.ndarray, refs) -> None:
         writes = np.flatnonzero(refs.kind == D.SLOT_WRITE)
@@ -275,21 +299,26 @@ class CachedEdges:
 FUNC_ARRAYS = ("sym", "start", "end", "section", "asm", "falls_into_next")
 
 
-def _graph(model) -> tuple[Functions, Graph, EdgeReader, dict | None]:
+def _graph_entry(profile) -> str:
+    """The cache entry's name: the graph depends on which symbols the profile leaves out."""
+    return "graph-" + hashlib.sha1("\0".join(profile.not_nodes).encode()).hexdigest()[:12]
+
+
+def _graph(model, profile) -> tuple[Functions, Graph, EdgeReader, dict | None]:
     """The function table and a lazy graph, from the image cache when an earlier run left one."""
-    cached = model.cache.load("graph")
+    cached = model.cache.load(_graph_entry(profile))
     if cached is not None and all(k in cached for k in FUNC_ARRAYS + ("indptr", "expanded", "hook_slots")):
         funcs = Functions(*(cached[k] for k in FUNC_ARRAYS))
         reader = EdgeReader(model, funcs)
         reader.hooks = [Hook(int(f), int(slot), int(d), int(n))
                         for (f, d, n), slot in zip(cached["hook_funcs"], cached["hook_slots"])]
         return funcs, Graph.lazy(len(funcs), CachedEdges(cached, reader)), reader, cached
-    funcs = function_table(model)
+    funcs = function_table(model, profile.not_nodes)
     reader = EdgeReader(model, funcs)
     return funcs, Graph.lazy(len(funcs), reader), reader, None
 
 
-def _save_graph(model, funcs: Functions, graph: Graph, reader: EdgeReader, cached: dict | None) -> None:
+def _save_graph(model, profile, funcs: Functions, graph: Graph, reader: EdgeReader, cached: dict | None) -> None:
     if cached is not None and reader.decoded == 0:
         return  # nothing new
     if cached is not None:  # keep what earlier runs decoded, even if this run did not visit it
@@ -298,13 +327,13 @@ def _save_graph(model, funcs: Functions, graph: Graph, reader: EdgeReader, cache
     arrays = {k: getattr(funcs, k) for k in FUNC_ARRAYS}
     hook_funcs = np.array([[h.function, h.default, h.new] for h in reader.hooks], np.int64).reshape(-1, 3)
     hook_slots = np.array([h.slot for h in reader.hooks], np.uint64)
-    model.cache.save("graph", {**arrays, "indptr": indptr, "dst": dst, "kind": kind,
+    model.cache.save(_graph_entry(profile), {**arrays, "indptr": indptr, "dst": dst, "kind": kind,
                                "expanded": graph.expanded.copy(), "hook_funcs": hook_funcs, "hook_slots": hook_slots})
 
 
 def analyse(model, profile) -> PathAnalysis:
     """Reach of every profile path that has a door in this image."""
-    funcs, graph, reader, cached = _graph(model)
+    funcs, graph, reader, cached = _graph(model, profile)
     all_doors: dict[str, set[int]] = {}       # every door of each path
     announced: dict[str, set[int]] = {}       # the doors a loader is told about
     for door in model.doors:
@@ -334,7 +363,7 @@ def analyse(model, profile) -> PathAnalysis:
             same = [(h.function, h.slot, h.new) for h in pr.hooks]
             if pr.own[hook.function] and (hook.function, hook.slot, hook.new) not in same:
                 pr.hooks.append(hook)
-    _save_graph(model, funcs, graph, reader, cached)
+    _save_graph(model, profile, funcs, graph, reader, cached)
     return PathAnalysis(model, profile, funcs, paths, common, reader.decoded)
 
 

@@ -92,6 +92,12 @@ def mutant(data: bytes, kind: str) -> bytes:
         return cut_inside(data, ".symtab")
     if kind == "truncated-rela":
         return cut_inside(data, ".rela.init.text")
+    if kind == "magic-only":         # nothing but the four magic bytes
+        return data[:4]
+    if kind == "shstrtab-offset-lies":  # the section names table placed 2**50 bytes into the file
+        shstrndx, = struct.unpack_from("<H", data, EHDR_SHSTRNDX)
+        shoff, = struct.unpack_from("<Q", data, EHDR_SHOFF)
+        return _patched(data, "<Q", shoff + SHDR.size * shstrndx + 24, 1 << 50)
     if kind == "arm64":             # an x86 image with e_machine set to EM_AARCH64
         return _patched(data, "<H", EHDR_MACHINE, EM_AARCH64)
     if kind == "note-size-lies":    # the first note's descsz runs far past its section
