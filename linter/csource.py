@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 ASM_SUFFIXES = (".S", ".s")
 ASM_LABEL = re.compile(
-    r"^\s*(?:SYM_(?:CODE|FUNC|INNER_LABEL|TYPED_FUNC)_START\w*|ENTRY|GLOBAL|SYM_FUNC_START_WEAK\w*)"
+    r"^\s*(?:SYM_(?:CODE|FUNC|TYPED_FUNC)_START\w*|SYM_INNER_LABEL\w*|ENTRY|GLOBAL)"
     r"\s*\(\s*(\w+)")
 ASM_PLAIN_LABEL = re.compile(r"^([A-Za-z_][\w.]*):")
 ASM_END = re.compile(r"^\s*(?:SYM_(?:CODE|FUNC)_END\w*|END|ENDPROC)\s*\(\s*(\w+)")
@@ -72,20 +72,21 @@ def _c_function_name(decl: list[str]) -> str | None:
 
 
 def asm_spans(lines: list[str]) -> list[Span]:
+    """A label runs to the next label or to the first SYM_*_END after it, whichever comes first:
+    an inner label (SYM_INNER_LABEL) ends where its enclosing function does."""
     labels: list[tuple[str, int]] = []
-    ends: dict[str, int] = {}
+    end_lines: list[int] = []
     for i, line in enumerate(lines, 1):
         m = ASM_LABEL.match(line) or ASM_PLAIN_LABEL.match(line)
         if m and not m.group(1).startswith(".L"):
             labels.append((m.group(1), i))
-            continue
-        e = ASM_END.match(line)
-        if e:
-            ends[e.group(1)] = i
+        elif ASM_END.match(line):
+            end_lines.append(i)
     out = []
     for n, (name, start) in enumerate(labels):
         nxt = labels[n + 1][1] - 1 if n + 1 < len(labels) else len(lines)
-        out.append(Span(name, start, min(ends.get(name, nxt), nxt) if ends.get(name, 0) >= start else nxt))
+        k = bisect_right(end_lines, start)
+        out.append(Span(name, start, min(end_lines[k], nxt) if k < len(end_lines) else nxt))
     return out
 
 
@@ -109,10 +110,10 @@ def defined_labels(text_lines: list[str]) -> list[tuple[str, bool]]:
         if g:
             globl.add(g.group(1))
     for line in text_lines:
-        m = re.match(r"^\s*(SYM_(?:CODE|FUNC|INNER_LABEL|TYPED_FUNC)_START(\w*)|ENTRY|GLOBAL)\s*\(\s*(\w+)", line)
+        m = re.match(r"^\s*(SYM_(?:CODE|FUNC|TYPED_FUNC)_START(\w*)|SYM_INNER_LABEL(\w*)|ENTRY|GLOBAL)\s*\(\s*(\w+)([^)]*)", line)
         if m:
-            local = "LOCAL" in (m.group(2) or "")
-            found.append((m.group(3), not local))
+            local = "LOCAL" in (m.group(2) or "") or "SYM_L_LOCAL" in m.group(5)
+            found.append((m.group(4), not local))
             continue
         p = ASM_PLAIN_LABEL.match(line)
         if p and p.group(1) in globl:

@@ -37,8 +37,10 @@ def changed_paths(ctx) -> dict[str, list]:
         for path in mark.sequence:
             by_path.setdefault(path, []).append(mark)
     for path, marks in list(by_path.items()):
-        added = Counter(_norm(c.text) for m in marks for c in m.added if _norm(c.text))
-        removed = Counter(_norm(c.text) for m in marks for c in m.removed if _norm(c.text))
+        # only the lines of the path's own functions: an #ifdef or #include around a move is no work
+        own = [c for m in marks for c in m.changes if c.function in m.sequence[path] and _norm(c.text)]
+        added = Counter(_norm(c.text) for c in own if c.added)
+        removed = Counter(_norm(c.text) for c in own if not c.added)
         if added == removed:
             del by_path[path]  # the same lines left and arrived: a move, not new work
     return by_path

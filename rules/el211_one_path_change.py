@@ -41,7 +41,10 @@ def check(ctx) -> Iterable[Finding]:
     head = ctx.image("head")
     analysis = analysis_of(head, ctx.profile)
     base = analysis_of(ctx.image("base"), ctx.profile) if ctx.base_image_path else None
-    doors = {door.symbol for door in head.doors}
+    from linter.csource import defined_labels
+
+    added_labels = {n for m in ctx.marks for n, _ in defined_labels([c.text for c in m.added])}
+    doors = {door.symbol for door in head.doors} & added_labels   # new doors: EL201's and EL102's
     moved = moved_verbatim(ctx.marks)
     changed = {base_name(f) for m in ctx.marks for f in m.functions if f not in moved and f not in doors}
     changed_on = {p for f in changed for p in analysis.runs_on(f)}
