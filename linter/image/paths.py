@@ -347,6 +347,10 @@ def analyse(model, profile) -> PathAnalysis:
     every_door = set().union(*all_doors.values()) if all_doors else set()
     chain_stops = sorted(every_door | {f for fs in stops.values() for f in fs} - set(root))
     common = reach(graph, root, stops=chain_stops) if root else _empty_reach(len(funcs))
+    # what the common kernel runs itself: a door it only reaches (CPU hotplug jumps back into the
+    # native head) stays the door's path's own code
+    common_runs = common.visited.copy()
+    common_runs[chain_stops] = False
     paths = {}
     for name, doors in all_doors.items():
         # start where the loader starts (a secondary-CPU door would pull in the idle loop); stop at
@@ -354,7 +358,7 @@ def analyse(model, profile) -> PathAnalysis:
         sources = sorted(announced.get(name) or doors)
         path_stops = sorted(set(stops[name]) | (every_door - doors))
         search = reach(graph, sources, stops=path_stops)
-        own = search.visited & ~common.visited
+        own = search.visited & ~common_runs
         own[path_stops] = False
         own[sources] = True
         paths[name] = PathReach(name, sources, path_stops, search, own)
