@@ -177,9 +177,13 @@ def load_image(path: str, profile, use_cache: bool = True) -> ImageModel:
 
 
 def _open(path: str, header, use_cache: bool) -> ImageModel:
-    with open(path, "rb") as fh:
-        elf = ElfReader(fh)
-        sections, segments = elf.sections(), elf.segments()
+    try:
+        with open(path, "rb") as fh:
+            elf = ElfReader(fh)
+            sections, segments = elf.sections(), elf.segments()
+    except (OSError, ValueError, OverflowError) as exc:  # a header field that sends a seek off the map
+        raise ImageError(path, f"malformed ELF: the section or program headers point outside the file "
+                               f"({exc.strerror if isinstance(exc, OSError) and exc.strerror else exc})") from None
     for sec in sections:
         if sec.type != "SHT_NOBITS" and sec.size and sec.offset + sec.size > header.size:
             raise ImageError(path, f"truncated: section {sec.name or sec.index} ends at byte "
