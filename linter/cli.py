@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ConfigError(args.directory, f"cannot change to directory: {exc.strerror}") from None
         return dispatch(args)
     except EntrylintError as exc:
+        _clear_progress()
         if args.debug:
             raise
         print(f"entrylint: {exc}", file=sys.stderr)
@@ -101,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _clear_progress() -> None:
+    from linter.progress import progress
+
+    progress.done()
+
+
 def dispatch(args) -> int:
     if args.command == "check":
         from linter.cmd_check import run
@@ -110,7 +117,10 @@ def dispatch(args) -> int:
         from linter.cmd_gaps import run
     else:
         from linter.cmd_rules import run
-    return run(args)
+    try:
+        return run(args)
+    finally:
+        _clear_progress()
 
 
 def git_main() -> int:

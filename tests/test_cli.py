@@ -188,3 +188,22 @@ def test_mbox_with_junk_between_messages(repo, tmp_path):
     assert run.code == 1 and len(data["patches"]) == 2
     assert any("bytes before the first message" in n for n in data["notes"])
     assert [f["rule"] for f in data["findings"]] == ["EL100", "EL110"]
+
+
+def test_progress_only_on_a_terminal_after_a_second(monkeypatch):
+    import io
+
+    import linter.progress as P
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, expect in ((io.StringIO(), ""), (Tty(), "entrylint: reading x...")):
+        p = P.Progress(stream)
+        p.step("reading x")                 # under a second: nothing
+        assert stream.getvalue() == ""
+        p.start -= 2
+        p.step("reading x")
+        assert expect in stream.getvalue()
+        p.done()

@@ -380,11 +380,12 @@ def fuzz_for(request):
         while time.monotonic() - start < budget:
             one_round()
         spent = time.monotonic() - start
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
         line = f"fuzz: {request.node.name}: {cases} cases in {spent:.0f} s"
-        if reporter:
-            reporter.write_line(line)
-        print(line)
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        if reporter and capture:
+            with capture.global_and_fixture_disabled():   # past pytest's capture, onto the terminal
+                reporter.write_line(line)
     return run
 
 

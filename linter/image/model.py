@@ -162,7 +162,10 @@ class ImageModel:
 
 def load_image(path: str, profile, use_cache: bool = True) -> ImageModel:
     """Read the vmlinux at `path` (ImageError with one clear line when it cannot be read)."""
+    from linter.progress import progress
+
     header = check_image_file(path)
+    progress.step(f"reading {path}")
     try:
         model = _open(path, header, use_cache)
         _read_notes(model, profile)

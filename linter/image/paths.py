@@ -352,7 +352,10 @@ def analyse(model, profile) -> PathAnalysis:
     common_runs = common.visited.copy()
     common_runs[chain_stops] = False
     paths = {}
+    from linter.progress import progress
+
     for name, doors in all_doors.items():
+        progress.step(f"following the {name} path through {model.path}")
         # start where the loader starts (a secondary-CPU door would pull in the idle loop); stop at
         # the convergence points and at other paths' doors (CPU hotplug re-enters the native head)
         sources = sorted(announced.get(name) or doors)
