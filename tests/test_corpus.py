@@ -38,8 +38,10 @@ NO_DAC = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 def case_id(case: dict) -> str:
     what = case.get("file") or case["make"]
-    args = case.get("args", [])
-    return f"{what}-{args[0]}" if args and args[0] != "check" else what + ("-" + args[1] if case.get("make") == "git-repo" else "")
+    args = case.get("args", ["check"])
+    if case.get("make") == "git-repo":
+        return f"{what}-{args[1]}"
+    return what if args[0] == "check" else f"{what}-{args[0]}"
 
 
 def params(cases):

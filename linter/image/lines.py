@@ -1,0 +1,529 @@
+"""Changed source lines → the image functions that hold their code.
+
+With DWARF (a debug vmlinux): find the compilation unit of the touched file by its name (a short
+walk over the unit headers of .debug_info, no DIE tree), decode only that unit's line program and
+map the addresses of the line's rows to functions of the symbol table. A line whose code sits in
+another function than its own source function was inlined there: the hit says so. The unit's DIE
+tree is read only for its inlined subroutines (so that a changed line with no code of its own, a
+comment or a declaration in an inlined static, still finds the functions it was inlined into).
+pyelftools reads the sections in place (a memory map): never relocated, never copied; in an
+ET_EXEC image the values are already final (IMAGE-ANALYSIS.md: relocating costs ~25 minutes).
+
+Without DWARF (or for a file that has no unit, e.g. a header): the source function's name →
+code symbols of that name, statics told apart by their STT_FILE group (the touched file's
+basename). A name with no symbol is "not in the image": inlined, or not built.
+
+The per-file table is cached per image (model.cache): a second run only loads arrays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from linter.errors import ImageError
+
+DWARF = "dwarf"          # LineHit.how: from the unit's line program (or its inlined subroutines)
+SYMBOL = "symbol"        # from the source function's name and the symbol table
+MISSING = "missing"      # no code in the image: inlined without DWARF to say where, or not built
+CACHE_ENTRY = "lines1-"  # bump when the cached table's meaning changes
+
+
+@dataclass(frozen=True)
+class LineHit:
+    """One image function holding code of one source line."""
+
+    line: int
+    symbol: int | None          # .symtab index of the image function; None: not in the image
+    function: str               # its base name (copy_bootdata.constprop.0 → copy_bootdata); the
+                                # source function's name when symbol is None
+    inlined: str | None = None  # the inlined function whose code this is (then `function` is the
+                                # function it was inlined into)
+    how: str = DWARF
+
+
+def has_dwarf(model) -> bool:
+    return all(_present(model, name) for name in (".debug_info", ".debug_abbrev", ".debug_line"))
+
+
+def functions_for_lines(model, file: str, lines: list[int],
+                        names: list[str | None] | None = None) -> list[LineHit]:
+    """Hits for every line (post-image numbers of `file`), in order. `names` (parallel to lines,
+    optional) are the source functions the lines belong to (HunkMark.changes[].function): the
+    fallback without DWARF, and the judge of "inlined" with it."""
+    names = list(names) if names is not None else [None] * len(lines)
+    table = _file_table(model, file) if has_dwarf(model) else None
+    out: list[LineHit] = []
+    for line, name in zip(lines, names):
+        hits = table.hits(model, line, name) if table is not None else []
+        out += hits or (functions_named(model, file, name, line) if name else [])
+    return out
+
+
+def functions_named(model, file: str, name: str, line: int = 0) -> list[LineHit]:
+    """The image functions holding source function `name` of `file` (for a line with no code of its
+    own, or a removed line): its statics in the file's STT_FILE group, else the functions its
+    inlined copies sit in (DWARF), else global symbols of that name, else one MISSING hit."""
+    local, global_ = _symbols_named(model, file, name)
+    hits = [LineHit(line, sym, base, how=SYMBOL) for sym, base in local]
+    if not hits and has_dwarf(model):
+        hits = _file_table(model, file).inlined_hits(model, line, name)
+    hits = hits or [LineHit(line, sym, base, how=SYMBOL) for sym, base in global_]
+    return hits or [LineHit(line, None, name, how=MISSING)]
+
+
+# -- the per-file table ---------------------------------------------------------------------------
+
+class FileTable:
+    """What one file's unit says: rows (line → function holding the code) and inlined instances."""
+
+    def __init__(self, arrays: dict):
+        self.found = bool(arrays["found"][0])
+        self.row_line, self.row_func = arrays["row_line"], arrays["row_func"]
+        self.fn_name, self.fn_line = arrays["fn_name"], arrays["fn_line"]   # the file's functions
+        self.inst_name, self.inst_func = arrays["inst_name"], arrays["inst_func"]  # inlined copies
+        self.strings = [str(s) for s in arrays["strings"]]
+
+    def source_function(self, line: int) -> str | None:
+        """The function of this file declared last at or before `line` (DIE decl_line)."""
+        before = np.flatnonzero(self.fn_line <= line)
+        if not len(before):
+            return None
+        return self.strings[int(self.fn_name[before[np.argmax(self.fn_line[before])]])]
+
+    def hits(self, model, line: int, name: str | None) -> list[LineHit]:
+        from linter.image.paths import base_name
+
+        if not self.found:
+            return []
+        funcs = np.unique(self.row_func[(self.row_line == line) & (self.row_func >= 0)])
+        own = name or self.source_function(line)
+        out = []
+        for sym in funcs:
+            holder = base_name(model.symbols.name(int(sym)))
+            inlined = own if own and holder != base_name(own) else None
+            out.append(LineHit(line, int(sym), holder, inlined))
+        return out
+
+    def inlined_hits(self, model, line: int, name: str) -> list[LineHit]:
+        """A line with no code of its own in an inlined function: the functions holding its copies."""
+        from linter.image.paths import base_name
+
+        if not self.found or name not in self.strings:
+            return []
+        funcs = np.unique(self.inst_func[(self.inst_name == self.strings.index(name)) & (self.inst_func >= 0)])
+        return [LineHit(line, int(s), base_name(model.symbols.name(int(s))), name) for s in funcs]
+
+
+def _file_table(model, file: str) -> FileTable:
+    key = ("lines", file)
+    if key in model.memo:
+        return model.memo[key]
+    entry = CACHE_ENTRY + hashlib.sha1(file.encode()).hexdigest()[:16]
+    arrays = model.cache.load(entry)
+    if arrays is None:
+        try:
+            arrays = _read_file_table(model, file)
+        except ImageError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - pyelftools raises many kinds on damaged DWARF
+            raise ImageError(model.path, f"malformed DWARF in the unit of {file}: {exc}") from None
+        model.cache.save(entry, arrays)
+    model.memo[key] = FileTable(arrays)
+    return model.memo[key]
+
+
+def _read_file_table(model, file: str) -> dict:
+    strings: dict[str, int] = {}
+
+    def sid(s: str) -> int:
+        return strings.setdefault(s, len(strings))
+
+    offsets = [off for off, name in _unit_names(model) if _same_file(name, file)]
+    rows_line, rows_addr, fn_name, fn_line, inst_name, inst_addr = [], [], [], [], [], []
+    if offsets:
+        dwarf = _dwarf(model)
+        for offset in offsets:
+            cu = dwarf.get_CU_at(offset)
+            program = dwarf.line_program_for_CU(cu)
+            if program is None:
+                continue
+            files = _matching_files(program, file)
+            for line, address in _rows(program, files):
+                rows_line.append(line)
+                rows_addr.append(address)
+            for name, decl_file, decl_line in _subprograms(cu):
+                if decl_file in files:
+                    fn_name.append(sid(name))
+                    fn_line.append(decl_line)
+            for name, address in _inlined(cu, files):
+                inst_name.append(sid(name))
+                inst_addr.append(address)
+    funcs = _functions(model)
+    return {"found": np.array([bool(offsets)]),
+            "row_line": np.array(rows_line, np.int64), "row_func": _holders(funcs, rows_addr),
+            "fn_name": np.array(fn_name, np.int64), "fn_line": np.array(fn_line, np.int64),
+            "inst_name": np.array(inst_name, np.int64), "inst_func": _holders(funcs, inst_addr),
+            "strings": np.array(list(strings) or [""], dtype=str)}
+
+
+def _rows(program, files: set[int]):
+    """(line, address) of the rows of `files` that cover code: a row at the same address as the
+    next one (a view: several lines at one place) holds no instruction of its own."""
+    last = None
+    for entry in program.get_entries():
+        state = entry.state
+        if state is None:
+            continue
+        if last is not None and state.address > last[1]:
+            yield last
+        last = None if state.end_sequence or state.file not in files else (state.line, state.address)
+
+
+def _holders(funcs, addresses: list[int]) -> np.ndarray:
+    """Symbol index of the function holding each address, or -1."""
+    if not addresses:
+        return np.empty(0, np.int64)
+    at = funcs.containing(np.array(addresses, np.uint64))
+    return np.where(at >= 0, funcs.sym[np.maximum(at, 0)], -1).astype(np.int64)
+
+
+def _functions(model):
+    from linter.image.paths import function_table
+
+    if ("line-functions",) not in model.memo:
+        model.memo[("line-functions",)] = function_table(model)
+    return model.memo[("line-functions",)]
+
+
+def _same_file(unit_name: str, file: str) -> bool:
+    """DWARF names are absolute build paths, or relative to the build directory (../arch/…)."""
+    name = posixpath.normpath(unit_name)
+    file = posixpath.normpath(file)
+    return name == file or name.endswith("/" + file)
+
+
+def _matching_files(program, file: str) -> set[int]:
+    """Indices (as line rows number them) of the line table's entries that are `file`."""
+    header = program.header
+    version = header.version
+    dirs = [_text(d) for d in header.include_directory]
+    out = set()
+    for i, entry in enumerate(header.file_entry):
+        d = entry.dir_index
+        directory = dirs[d] if version >= 5 and d < len(dirs) else (dirs[d - 1] if 0 < d <= len(dirs) else "")
+        if _same_file(posixpath.join(directory, _text(entry.name)), file):
+            out.add(i if version >= 5 else i + 1)
+    return out
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+# -- the DIE tree of one unit: its functions and inlined subroutines --------------------------------
+
+def _die_name(die) -> str | None:
+    """A DIE's name, through abstract_origin / specification links."""
+    for _ in range(8):
+        if "DW_AT_name" in die.attributes:
+            return _text(die.attributes["DW_AT_name"].value)
+        link = next((a for a in ("DW_AT_abstract_origin", "DW_AT_specification") if a in die.attributes), None)
+        if link is None:
+            return None
+        die = die.get_DIE_from_attribute(link)
+    return None
+
+
+def _decl(die) -> tuple[int | None, int | None]:
+    for _ in range(8):
+        attrs = die.attributes
+        if "DW_AT_decl_line" in attrs:
+            return (attrs["DW_AT_decl_file"].value if "DW_AT_decl_file" in attrs else None,
+                    attrs["DW_AT_decl_line"].value)
+        link = next((a for a in ("DW_AT_abstract_origin", "DW_AT_specification") if a in attrs), None)
+        if link is None:
+            return None, None
+        die = die.get_DIE_from_attribute(link)
+    return None, None
+
+
+def _subprograms(cu):
+    """(name, decl_file, decl_line) of the unit's top-level functions (abstract or concrete)."""
+    for die in cu.get_top_DIE().iter_children():
+        if die.tag == "DW_TAG_subprogram" and "DW_AT_declaration" not in die.attributes:
+            name = _die_name(die)
+            decl_file, decl_line = _decl(die)
+            if name and decl_line is not None:
+                yield name, decl_file, decl_line
+
+
+def _inlined(cu, files: set[int]):
+    """(inlined function's name, an address of its copy) for every DW_TAG_inlined_subroutine of a
+    function declared in `files`, inside the unit's concrete functions."""
+    for die in cu.get_top_DIE().iter_children():
+        if die.tag != "DW_TAG_subprogram" or not die.has_children:
+            continue
+        stack = list(die.iter_children())
+        while stack:
+            child = stack.pop()
+            if child.tag == "DW_TAG_inlined_subroutine":
+                origin = child.get_DIE_from_attribute("DW_AT_abstract_origin") \
+                    if "DW_AT_abstract_origin" in child.attributes else child
+                address = _entry_address(child)
+                name = _die_name(origin)
+                if name and address is not None and _decl(origin)[0] in files:
+                    yield name, address
+            if child.has_children and child.tag in ("DW_TAG_inlined_subroutine", "DW_TAG_lexical_block"):
+                stack.extend(child.iter_children())
+
+
+def _entry_address(die) -> int | None:
+    """Where an inlined copy starts: entry_pc, low_pc, or the first of its ranges."""
+    attrs = die.attributes
+    for attr in ("DW_AT_entry_pc", "DW_AT_low_pc"):
+        if attr in attrs and attrs[attr].form == "DW_FORM_addr":
+            return attrs[attr].value
+    if "DW_AT_ranges" in attrs and attrs["DW_AT_ranges"].form == "DW_FORM_sec_offset":
+        ranges = die.dwarfinfo.range_lists()
+        base = die.cu.get_top_DIE().attributes.get("DW_AT_low_pc")
+        base = base.value if base is not None else 0
+        for r in ranges.get_range_list_at_offset(attrs["DW_AT_ranges"].value, cu=die.cu) if ranges else []:
+            if hasattr(r, "base_address"):
+                base = r.base_address
+            elif r.begin_offset != r.end_offset:
+                return r.begin_offset if r.is_absolute else base + r.begin_offset
+    return None
+
+
+def _symbols_named(model, file: str, name: str) -> tuple[list, list]:
+    """([(symbol, base name)] of the code symbols called `name` or a gcc clone of it that are
+    statics of `file` (its STT_FILE group), [the same for global symbols])."""
+    from linter.image.paths import base_name
+
+    key = ("line-symbols", file, name)
+    if key in model.memo:
+        return model.memo[key]
+    syms = model.symbols
+    found = {int(i) for i in syms.find(name)}
+    found |= {int(i) for i in np.flatnonzero(syms.starts_with(name + ".")) if base_name(syms.name(int(i))) == name}
+    code = [i for i in sorted(found) if model.is_code_symbol(i)]
+    local = [(i, base_name(syms.name(i))) for i in code
+             if not syms.is_global(i) and _stem(syms.file_name(i) or "") == _stem(file)]
+    global_ = [(i, base_name(syms.name(i))) for i in code if syms.is_global(i)]
+    model.memo[key] = local, global_
+    return model.memo[key]
+
+
+# -- opening DWARF in place ------------------------------------------------------------------------
+
+class _View:
+    """A read-only file-like window onto a memoryview: pyelftools reads sections through it,
+    without copying hundreds of megabytes of .debug_info."""
+
+    def __init__(self, view: memoryview):
+        self.view, self.pos = view, 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = offset if whence == 0 else (self.pos + offset if whence == 1 else len(self.view) + offset)
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self.view) if size is None or size < 0 else min(self.pos + size, len(self.view))
+        data = bytes(self.view[self.pos:end])
+        self.pos = max(self.pos, end)
+        return data
+
+
+SECTIONS = ("info", "aranges", "abbrev", "frame", None, "str", "loc", "ranges", "line", "pubtypes",
+            "pubnames", "addr", "str_offsets", "line_str", "loclists", "rnglists", "sup", None, "types")
+
+
+def _present(model, name: str) -> bool:
+    sec = model.section(name)
+    return sec is not None and sec.type != "SHT_NOBITS" and sec.size > 0
+
+
+def _dwarf(model):
+    if ("dwarf",) in model.memo:
+        return model.memo[("dwarf",)]
+    from elftools.dwarf.dwarfinfo import DebugSectionDescriptor, DWARFInfo, DwarfConfig
+
+    def descriptor(name):
+        sec = model.section(f".debug_{name}") if name else None
+        if sec is None or not _present(model, sec.name):
+            return None
+        if sec.flags & SHF_COMPRESSED:
+            raise ImageError(model.path, f"{sec.name} is compressed (CONFIG_DEBUG_INFO_COMPRESSED): "
+                                         f"decompress it first (objcopy --decompress-debug-sections)")
+        view = memoryview(model.section_bytes(sec))
+        return DebugSectionDescriptor(_View(view), sec.name, sec.offset, sec.size, sec.addr)
+
+    keys = ("debug_info_sec", "debug_aranges_sec", "debug_abbrev_sec", "debug_frame_sec", "eh_frame_sec",
+            "debug_str_sec", "debug_loc_sec", "debug_ranges_sec", "debug_line_sec", "debug_pubtypes_sec",
+            "debug_pubnames_sec", "debug_addr_sec", "debug_str_offsets_sec", "debug_line_str_sec",
+            "debug_loclists_sec", "debug_rnglists_sec", "debug_sup_sec", "gnu_debugaltlink_sec",
+            "debug_types_sec")
+    config = DwarfConfig(little_endian=True, machine_arch="x64", default_address_size=8)
+    model.memo[("dwarf",)] = DWARFInfo(config=config, **{k: descriptor(n) for k, n in zip(keys, SECTIONS)})
+    return model.memo[("dwarf",)]
+
+
+SHF_COMPRESSED = 0x800
+
+
+# -- unit names without the DIE tree --------------------------------------------------------------
+
+def _unit_names(model) -> list[tuple[int, str]]:
+    """(offset in .debug_info, DW_AT_name) of every compile unit: the unit headers and the first
+    DIE's attributes, read directly (pyelftools would parse each unit's whole abbreviation table
+    first: 12 s on a distribution vmlinux)."""
+    if ("dwarf-units",) in model.memo:
+        return model.memo[("dwarf-units",)]
+    cached = model.cache.load("dwarf-units")
+    if cached is not None:
+        units = list(zip(cached["offset"].tolist(), cached["name"].tolist()))
+    else:
+        try:
+            units = list(_walk_units(model))
+        except (struct.error, IndexError, ValueError) as exc:
+            raise ImageError(model.path, f"malformed DWARF: .debug_info unit headers: {exc}") from None
+        model.cache.save("dwarf-units", {"offset": np.array([u[0] for u in units], np.int64),
+                                         "name": np.array([u[1] for u in units] or [""], dtype=str)[:len(units)]})
+    model.memo[("dwarf-units",)] = units
+    return units
+
+
+DW_TAG_compile_unit = 0x11
+DW_AT_name = 0x03
+DW_UT_compile, DW_UT_skeleton, DW_UT_type, DW_UT_split_compile, DW_UT_split_type = 1, 4, 2, 5, 6
+FIXED = {0x05: 2, 0x06: 4, 0x07: 8, 0x0B: 1, 0x0C: 1, 0x11: 1, 0x12: 2, 0x13: 4, 0x14: 8, 0x19: 0,
+         0x1C: 4, 0x1E: 16, 0x20: 8, 0x21: 0, 0x24: 8, 0x25: 1, 0x26: 2, 0x27: 3, 0x28: 4,
+         0x29: 1, 0x2A: 2, 0x2B: 3, 0x2C: 4}
+ULEB_FORMS = {0x0F, 0x15, 0x1A, 0x1B, 0x22, 0x23, 0x1F02, 0x1F01}
+OFFSET_FORMS = {0x0E, 0x10, 0x17, 0x1D, 0x1F, 0x1F20, 0x1F21}
+DW_FORM_string, DW_FORM_strp, DW_FORM_line_strp = 0x08, 0x0E, 0x1F
+BLOCKS = {0x0A: 1, 0x03: 2, 0x04: 4}
+
+
+def _uleb(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, at
+
+
+def _walk_units(model):
+    info = model.section_bytes(".debug_info")
+    abbrev = memoryview(model.section_bytes(".debug_abbrev"))
+    strs = {DW_FORM_strp: model.section_bytes(".debug_str"), DW_FORM_line_strp: model.section_bytes(".debug_line_str")}
+    at = 0
+    while at + 11 <= len(info):
+        head = bytes(info[at:at + 24])
+        length = struct.unpack_from("<I", head, 0)[0]
+        offset_size, pos = 4, 4
+        if length == 0xFFFFFFFF:
+            length, offset_size, pos = struct.unpack_from("<Q", head, 4)[0], 8, 12
+        end = at + pos + length
+        version = struct.unpack_from("<H", head, pos)[0]
+        pos += 2
+        unit_type = DW_UT_compile
+        if version >= 5:
+            unit_type, address_size = head[pos], head[pos + 1]
+            abbrev_off = int.from_bytes(head[pos + 2:pos + 2 + offset_size], "little")
+            pos += 2 + offset_size
+            if unit_type in (DW_UT_skeleton, DW_UT_split_compile):
+                pos += 8
+            elif unit_type in (DW_UT_type, DW_UT_split_type):
+                pos += 8 + offset_size
+        else:
+            abbrev_off = int.from_bytes(head[pos:pos + offset_size], "little")
+            address_size = head[pos + offset_size]
+            pos += offset_size + 1
+        if unit_type in (DW_UT_compile, DW_UT_skeleton):
+            die = bytes(info[at + pos:min(end, at + pos + 4096)])
+            name = _top_name(die, abbrev, abbrev_off, strs, offset_size, address_size, version)
+            if name is not None:
+                yield at, name
+        at = end
+
+
+def _top_name(die: bytes, abbrev, abbrev_off: int, strs, offset_size: int, address_size: int,
+              version: int) -> str | None:
+    code, pos = _uleb(die, 0)
+    spec = _abbreviation(abbrev, abbrev_off, code)
+    if spec is None or spec[0] != DW_TAG_compile_unit:
+        return None
+    for attr, form in spec[1]:
+        if form == 0x16:                       # DW_FORM_indirect
+            form, pos = _uleb(die, pos)
+        if attr == DW_AT_name:
+            if form == DW_FORM_string:
+                return die[pos:die.index(b"\0", pos)].decode("utf-8", "replace")
+            if form in strs:
+                table = strs[form]
+                start = int.from_bytes(die[pos:pos + offset_size], "little")
+                tail = bytes(table[start:start + 4096])
+                return tail[:tail.index(b"\0")].decode("utf-8", "replace")
+            return None                         # strx: needs str_offsets_base; not worth it here
+        if form in FIXED:
+            pos += FIXED[form]
+        elif form in OFFSET_FORMS:
+            pos += offset_size if not (form == 0x10 and version == 2) else address_size
+        elif form == 0x01:
+            pos += address_size
+        elif form in ULEB_FORMS or form == 0x0D:
+            _, pos = _uleb(die, pos)
+        elif form == DW_FORM_string:
+            pos = die.index(b"\0", pos) + 1
+        elif form in (0x09, 0x18):
+            size, pos = _uleb(die, pos)
+            pos += size
+        elif form in BLOCKS:
+            n = BLOCKS[form]
+            pos += n + int.from_bytes(die[pos:pos + n], "little")
+        else:
+            return None
+    return None
+
+
+def _abbreviation(abbrev, offset: int, code: int):
+    """(tag, [(attribute, form)]) of abbreviation `code` in the table at `offset`."""
+    data = abbrev[offset:]                      # a memoryview: the table runs to its 0 code
+    pos = 0
+    while pos < len(data):
+        this, pos = _uleb(data, pos)
+        if this == 0:
+            return None
+        tag, pos = _uleb(data, pos)
+        pos += 1                                # DW_CHILDREN_*
+        attrs = []
+        while True:
+            attr, pos = _uleb(data, pos)
+            form, pos = _uleb(data, pos)
+            if form == 0x21:                    # DW_FORM_implicit_const carries its value here
+                while data[pos] & 0x80:
+                    pos += 1
+                pos += 1
+            if attr == 0 and form == 0:
+                break
+            attrs.append((attr, form))
+        if this == code:
+            return tag, attrs
+    return None
+
+
+def _stem(path: str) -> str:
+    """head_64.S and gas's STT_FILE head_64.o are one file."""
+    return posixpath.splitext(posixpath.basename(path))[0]
