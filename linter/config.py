@@ -41,16 +41,21 @@ def find_config(root: str | None, explicit: str | None = None) -> Config:
     return Config()
 
 
-def load_config(path: str, table: str | None = None, optional: bool = False) -> Config:
+def read_toml(path: str, what: str) -> dict:
+    """A TOML file's table, or ConfigError naming the file and the problem."""
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except OSError as exc:
-        raise ConfigError(path, f"cannot read config: {exc.strerror or exc}") from None
+        raise ConfigError(path, f"cannot read {what}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(path, f"not valid TOML: not UTF-8 text (byte {exc.start})") from None
+
+
+def load_config(path: str, table: str | None = None, optional: bool = False) -> Config:
+    data = read_toml(path, "config")
     prefix = ""
     if table:
         for part in table.split("."):

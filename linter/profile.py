@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,17 +114,10 @@ class Profile:
 
 # -- loading and validation ----------------------------------------------------------------------
 def load_profile(path: str | Path | None = None) -> Profile:
+    from linter.config import read_toml
+
     source = str(path) if path else str(SHIPPED)
-    try:
-        with open(source, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(source, f"cannot read profile: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, f"not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(source, f"not valid TOML: not UTF-8 text (byte {exc.start})") from None
-    return _build(data, source)
+    return _build(read_toml(source, "profile"), source)
 
 
 def _need(table: dict, key: str, kind: type | tuple, where: str, source: str, default=...):
@@ -187,15 +179,19 @@ def _build(data: dict, source: str) -> Profile:
     )
 
 
+def _table(value, where: str, source: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(source, f"key '{where}' must be a table")
+    return value
+
+
 def _build_path(name: str, body, source: str) -> EntryPath:
     where = f"paths.{name}"
-    if not isinstance(body, dict):
-        raise ConfigError(source, f"key '{where}' must be a table")
+    body = _table(body, where, source)
     files = []
     for i, ef in enumerate(_need(body, "entry_files", list, where, source)):
         at = f"{where}.entry_files[{i}]"
-        if not isinstance(ef, dict):
-            raise ConfigError(source, f"key '{at}' must be a table")
+        ef = _table(ef, at, source)
         scope = _need(ef, "scope", str, at, source)
         if scope not in SCOPES:
             raise ConfigError(source, f"key '{at}.scope' must be one of {', '.join(SCOPES)}, not '{scope}'")
@@ -217,8 +213,7 @@ def _build_path(name: str, body, source: str) -> EntryPath:
 
 def _build_notes(owner: str, body, source: str) -> NoteOwner:
     where = f"notes.{owner}"
-    if not isinstance(body, dict):
-        raise ConfigError(source, f"key '{where}' must be a table")
+    body = _table(body, where, source)
     types = {}
     for key, name in _need(body, "types", dict, where, source).items():
         try:

@@ -258,8 +258,10 @@ def test_image_mutants_raise_only_entrylint_errors(image_bytes, tmp_path):
 SHIPPED_DATA = tomllib.loads(Path(SHIPPED).read_text())
 toml_values = st.recursive(
     st.booleans() | st.integers(-5, 1 << 40) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12) | st.sampled_from(["file", "sequence", "0x12", "ENTRY", "[", "*.S"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    | st.text(max_size=12) | st.sampled_from(["file", "sequence", "0x12", "ENTRY", "[", "*.S"])
+    | st.builds(list) | st.builds(dict),   # fresh empty ones: a later mutation may fill them
+    lambda inner: st.lists(inner, min_size=1, max_size=3) | st.dictionaries(st.text(max_size=8), inner, min_size=1,
+                                                                            max_size=3),
     max_leaves=6)
 
 
