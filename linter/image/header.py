@@ -29,6 +29,7 @@ class ElfHeader:
     shoff: int
     shnum: int
     shentsize: int
+    shstrndx: int = 0
 
 
 def check_image_file(path: str) -> ElfHeader:
@@ -65,7 +66,7 @@ def check_image_file(path: str) -> ElfHeader:
     if len(head) < 64:
         raise ImageError(path, "truncated: the ELF header is cut short")
     entry, phoff, shoff = struct.unpack_from("<QQQ", head, 24)
-    phentsize, phnum, shentsize, shnum = struct.unpack_from("<HHHH", head, 54)
+    phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from("<HHHHH", head, 54)
     if shoff == 0 or shnum == 0:
         raise ImageError(path, "has no section headers (stripped to segments only?), cannot find its symbols")
     if shentsize != 64 or (phnum and phentsize != 56):
@@ -75,7 +76,7 @@ def check_image_file(path: str) -> ElfHeader:
         if count and end > size:
             raise ImageError(path, f"truncated: the {what} headers end at byte {end}, past the end of the "
                                    f"file ({size} bytes)")
-    return ElfHeader(size, entry, phoff, phnum, shoff, shnum, shentsize)
+    return ElfHeader(size, entry, phoff, phnum, shoff, shnum, shentsize, shstrndx)
 
 
 def _what_else(head: bytes) -> str:

@@ -1,6 +1,6 @@
 """ImageModel: one vmlinux read once: sections, segments, symbols (numpy), notes and doors.
 
-pyelftools reads the ELF, section and program headers; the symbol table and section contents
+The section and program header tables (linter/image/tables.py), the symbol table and section contents
 are numpy views over a memory map of the file, so a 600 MB image with 119k symbols costs about
 what reading its tables costs. Every foreign error is turned into ImageError here, at the border.
 """
@@ -11,8 +11,6 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
 
 from linter.errors import ImageError
 from linter.image.cache import ImageCache, image_key
@@ -20,6 +18,7 @@ from linter.image.doors import Door, find_doors
 from linter.image.header import check_image_file
 from linter.image.notes import Note, NoteFormatError, name_and_value, parse_notes
 from linter.image.symbols import STT_FUNC, STT_NOTYPE, SymbolTable
+from linter.image.tables import program_table, section_table
 
 SHF_ALLOC, SHF_EXECINSTR = 0x2, 0x4
 SHN_LORESERVE = 0xFF00
@@ -170,7 +169,7 @@ def load_image(path: str, profile, use_cache: bool = True) -> ImageModel:
         model = _open(path, header, use_cache)
         _read_notes(model, profile)
         _read_symbols(model)
-    except (ELFError, struct.error, NoteFormatError) as exc:
+    except (struct.error, NoteFormatError) as exc:
         raise ImageError(path, f"malformed ELF: {exc}") from None
     except (OSError, ValueError) as exc:  # memmap or view of a damaged file
         raise ImageError(path, f"cannot read: {exc}") from None
@@ -180,42 +179,18 @@ def load_image(path: str, profile, use_cache: bool = True) -> ImageModel:
 
 
 def _open(path: str, header, use_cache: bool) -> ImageModel:
-    try:
-        with open(path, "rb") as fh:
-            elf = ElfReader(fh)
-            sections, segments = elf.sections(), elf.segments()
-    except (OSError, ValueError, OverflowError) as exc:  # a header field that sends a seek off the map
-        raise ImageError(path, f"malformed ELF: the section or program headers point outside the file "
-                               f"({exc.strerror if isinstance(exc, OSError) and exc.strerror else exc})") from None
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    sections = [Section(*row) for row in section_table(path, data, header.shoff, header.shnum, header.shstrndx)]
+    segments = [Segment(*row) for row in program_table(data, header.phoff, header.phnum)]
     for sec in sections:
         if sec.type != "SHT_NOBITS" and sec.size and sec.offset + sec.size > header.size:
             raise ImageError(path, f"truncated: section {sec.name or sec.index} ends at byte "
                                    f"{sec.offset + sec.size}, past the end of the file ({header.size} bytes)")
-    data = np.memmap(path, dtype=np.uint8, mode="r")
     model = ImageModel(path, header.entry, sections, segments, data, ImageCache("", enabled=False))
     model.build_id = _build_id(model)
     table = bytes(data[header.shoff:header.shoff + header.shnum * header.shentsize])
     model.cache = ImageCache(image_key(path, model.build_id, table), enabled=use_cache)
     return model
-
-
-class ElfReader:
-    """Section and program headers through pyelftools, as plain frozen records."""
-
-    def __init__(self, fh):
-        self.elf = ELFFile(fh)
-
-    def sections(self) -> list[Section]:
-        out = []
-        for i, sec in enumerate(self.elf.iter_sections()):
-            h = sec.header
-            out.append(Section(i, sec.name, h.sh_type, h.sh_flags, h.sh_addr, h.sh_offset, h.sh_size,
-                               h.sh_link, h.sh_info))
-        return out
-
-    def segments(self) -> list[Segment]:
-        return [Segment(s.header.p_type, s.header.p_offset, s.header.p_vaddr, s.header.p_paddr,
-                        s.header.p_filesz, s.header.p_memsz, s.header.p_flags) for s in self.elf.iter_segments()]
 
 
 def _build_id(model: ImageModel) -> str | None:

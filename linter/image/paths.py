@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from linter.image import decode as D
-from linter.image.graph import NO_KIND, Graph, Reach, reach
+from linter.image.graph import NO_KIND, Graph, Reach, reach, sorted_unique
 from linter.image.symbols import STT_FUNC, STT_NOTYPE
 
 FALLTHROUGH = 11
@@ -109,13 +109,13 @@ def function_table(model, not_nodes: list[str] = ()) -> Functions:
     end = np.where(syms.size[idx] > 0, np.minimum(declared, bound), bound)
     # inner labels: the enclosing code's declared end runs past the next start
     reach_end = declared.copy()
-    for s in np.unique(section):
+    for s in sorted_unique(section):
         in_sec = np.flatnonzero(section == s)
         reach_end[in_sec] = np.maximum.accumulate(declared[in_sec])
     falls = same_next & (reach_end > next_start)
     asm = kind[idx] == STT_NOTYPE
     groups = syms.file_group[idx]
-    for group in np.unique(groups[groups >= 0]):       # one name per source file, not per symbol
+    for group in sorted_unique(groups[groups >= 0]):       # one name per source file, not per symbol
         if not syms.name(int(group)).endswith((".c", ".rs")):
             asm |= groups == group
     return Functions(idx.astype(np.int64), start, end.astype(np.uint64), section, asm, falls)
@@ -136,11 +136,20 @@ class EdgeReader:
 
     def __init__(self, model, funcs: Functions):
         self.model, self.funcs = model, funcs
-        self.markers = np.unique(model.symbols.value[model.symbols.marker_mask()])
+        self._markers = None
         self.data = [(s.addr, model.section_bytes(s)) for s in model.sections
                      if s.loaded and not s.executable and s.type == "SHT_PROGBITS"]
         self.hooks: list[Hook] = []
         self.decoded = 0
+
+    @property
+    def markers(self) -> np.ndarray:
+        """Addresses of markers (`_text`, `__*_start`): address arithmetic, never an edge. Built
+        only when something is decoded: a cached run does not pay for it."""
+        if self._markers is None:
+            syms = self.model.symbols
+            self._markers = sorted_unique(syms.value[syms.marker_mask()])
+        return self._markers
 
     def __call__(self, nodes: np.ndarray):
         funcs, parts = self.funcs, []
@@ -148,13 +157,13 @@ class EdgeReader:
         self.decoded += len(nodes)
         fall = nodes[funcs.falls_into_next[nodes]]
         parts.append((fall, fall + 1, np.full(len(fall), FALLTHROUGH, np.uint8)))
-        for sec in np.unique(funcs.section[nodes]):
+        for sec in sorted_unique(funcs.section[nodes]):
             section = self.model.sections[int(sec)]
-            local = np.flatnonzero(funcs.section == sec)        # this section's functions
-            want = np.flatnonzero(np.isin(local, nodes))
-            refs = D.decode_references(self.model.section_bytes(section), section.addr, funcs.start[local],
-                                       funcs.end[local], asm_mask=funcs.asm[local], only=want)
-            parts.append(self._edges(local[refs.func], refs))
+            # only the visited functions of this section: the per-call work stays small
+            sel = np.sort(nodes[funcs.section[nodes] == sec])
+            refs = D.decode_references(self.model.section_bytes(section), section.addr, funcs.start[sel],
+                                       funcs.end[sel], asm_mask=funcs.asm[sel])
+            parts.append(self._edges(sel[refs.func], refs))
         src = np.concatenate([p[0] for p in parts]).astype(np.int64)
         dst = np.concatenate([p[1] for p in parts]).astype(np.int64)
         kind = np.concatenate([p[2] for p in parts]).astype(np.uint8)

@@ -20,6 +20,8 @@ STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
 MARKER = re.compile(r"_[se]?text|_[se]inittext|_[se]?data|_end|__pfx_.*|__.*_(start|end)|__(start|stop)_.*"
                     r"|phys_startup_64|__.*_begin")
 
+MARKER_BYTES = re.compile(MARKER.pattern.encode())
+
 ARRAYS = ("value", "size", "info", "shndx", "name_off", "file_group", "order", "strtab")
 
 
@@ -87,17 +89,38 @@ class SymbolTable:
     def starts_with(self, prefix: str) -> np.ndarray:
         """Bool per symbol: does its name start with `prefix`? (No name is decoded.)"""
         want = np.frombuffer(prefix.encode(), np.uint8)
+        heads = self._heads()
+        if len(want) <= heads.shape[1]:
+            return (heads[:, :len(want)] == want).all(axis=1)
         last = len(self.strtab) - 1
         hit = np.ones(len(self.name_off), bool)
         for k, byte in enumerate(want):
             hit &= self.strtab[np.minimum(self.name_off.astype(np.int64) + k, last)] == byte
         return hit
 
+    HEAD_BYTES = 32
+
+    def _heads(self) -> np.ndarray:
+        """The first HEAD_BYTES bytes of every name, one row each (built once: prefix tests are
+        then one comparison of a column block)."""
+        if getattr(self, "_head_rows", None) is None:
+            last = max(len(self.strtab) - 1, 0)
+            cols = np.arange(self.HEAD_BYTES, dtype=np.int64)
+            at = np.minimum(self.name_off.astype(np.int64)[:, None] + cols, last)
+            self._head_rows = self.strtab[at] if len(self.strtab) else np.zeros((len(self.name_off), 0), np.uint8)
+        return self._head_rows
+
     def marker_mask(self) -> np.ndarray:
         """Bool per symbol: is_marker(), decoding only the names of zero-size NOTYPE symbols."""
         mask = self.starts_with("__pfx_")
         maybe = np.flatnonzero(((self.info & 0xF) == STT_NOTYPE) & (self.size == 0) & ~mask)
-        mask[maybe] = [bool(MARKER.fullmatch(self.name(int(i)))) for i in maybe]
+        if len(maybe):
+            # match the bytes in place (no str per name): each name runs to the next NUL
+            nuls = np.flatnonzero(self.strtab == 0)
+            starts = self.name_off[maybe].astype(np.int64)
+            ends = nuls[np.minimum(np.searchsorted(nuls, starts), len(nuls) - 1)] if len(nuls) else starts
+            buf, match = self._bytes, MARKER_BYTES.fullmatch
+            mask[maybe] = [match(buf, a, b) is not None for a, b in zip(starts.tolist(), ends.tolist())]
         return mask
 
     def file_name(self, i: int) -> str | None:
