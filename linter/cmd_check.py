@@ -103,6 +103,8 @@ def check(args, profile: Profile, config: Config) -> RunResult:
     ctx = Context(series=series, marks=marks, profile=profile, repo_root=series.repo_root if series else None,
                   image_path=args.image, base_image_path=args.base_image, use_cache=not args.no_cache)
     findings, skipped = run_rules(ctx, rules, config.severity)
+    if rules and len(skipped) == len(rules):  # nothing ran: an exit 0 here would be a silent pass
+        raise ConfigError("entrylint check", "none of the selected rules can run (" + "; ".join(skipped) + ")")
     keep = getattr(series, "keep", None)   # b4 per-patch mode (b4series.py): report b4's patch only
     if keep:
         findings = [f for f in findings if keep(f)]

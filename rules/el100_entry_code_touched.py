@@ -19,7 +19,26 @@ from linter.ruleapi import finding
 ID, NAME, SEVERITY, NEEDS = "EL100", "entry-code-touched", "note", frozenset({"diff"})
 
 
+def _renames(ctx):
+    """An entry file renamed to a name the profile does not know: later changes there would go
+    unmarked, so say so once, at the new name."""
+    for patch in ctx.series.patches:
+        for pf in patch.patchset:
+            if not pf.is_rename:
+                continue
+            old, new = pf.source_file.removeprefix("a/"), pf.target_file.removeprefix("b/")
+            was = sorted({p for p, _ in ctx.profile.entry_scopes(old)})
+            if was and not ctx.profile.entry_scopes(new):
+                f = finding(__name__, f"renames {old}, entry code of the {', '.join(was)} path, to {new}, "
+                            f"which the profile does not know: later changes there go unmarked (update "
+                            f"the profile: {ctx.profile.source})", file=new, line=1, paths=was,
+                            key=f"rename:{old}:{new}")
+                f.commit, f.subject, f.patch = patch.commit, patch.subject, patch.index
+                yield f
+
+
 def check(ctx):
+    yield from _renames(ctx)
     joiners = {p.joins: [] for p in ctx.profile.paths.values() if p.joins}
     for p in ctx.profile.paths.values():
         if p.joins:

@@ -207,3 +207,13 @@ def test_progress_only_on_a_terminal_after_a_second(monkeypatch):
         p.step("reading x")
         assert expect in stream.getvalue()
         p.done()
+
+
+def test_a_run_where_no_selected_rule_can_run_is_an_error(tmp_path):
+    import shutil
+    import sys
+
+    image = tmp_path / "vmlinux"   # any file: the run stops before it would read it
+    shutil.copy(sys.executable, image)
+    assert_one_line_error(entrylint("check", "--image", str(image), "--select", "EL1", cwd=tmp_path),
+                          "none of the selected rules can run", "EL110: needs a patch series")

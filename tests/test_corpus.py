@@ -234,8 +234,6 @@ def test_manifest_names_every_committed_file():
     assert on_disk == named, (on_disk - named, named - on_disk)
 
 
-@pytest.mark.xfail(strict=True, reason="image cache (linter/image/cache.py) is keyed by build-id and section "
-                   "headers only: a damaged .symtab with the same headers reads the good symbols; reported")
 def test_a_warm_cache_does_not_hide_damage(base_image, tmp_path):
     """The good image first (its symbols are cached), then a damaged copy with the same build-id and
     section headers: the damage must still be found."""

@@ -187,3 +187,11 @@ def test_notes_over_two_lines_as_linux_writes_them(repo):
     repo.commit("x86/pvh: no more PVH door")
     (f,) = findings(repo, "EL101,EL103")
     assert "removes the Xen PHYS32_ENTRY note" in f["message"] and f["paths"] == ["pvh"]
+
+
+def test_el100_entry_file_renamed_out_of_the_profile(repo):
+    repo.git("mv", PVH_HEAD, "arch/x86/platform/pvh/entry.S")
+    repo.commit("x86/pvh: rename the head")
+    (f,) = findings(repo, "EL100")
+    assert f["file"] == "arch/x86/platform/pvh/entry.S" and f["paths"] == ["pvh"]
+    assert "profile does not know" in f["message"]

@@ -26,9 +26,10 @@ def cache_root() -> Path:
 
 def image_key(path: str, build_id: str | None, section_headers: bytes) -> str:
     layout = hashlib.sha1(section_headers).hexdigest()[:12]
-    if build_id:
-        return f"v{VERSION}-{build_id}-{layout}"
     st = os.stat(path)
+    if build_id:
+        # the size and mtime too: a copy damaged after the build keeps its build-id and headers
+        return f"v{VERSION}-{build_id}-{layout}-{st.st_size}-{st.st_mtime_ns}"
     where = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:12]
     return f"v{VERSION}-nobuildid-{st.st_size}-{st.st_mtime_ns}-{where}-{layout}"
 
