@@ -54,5 +54,5 @@ def check(ctx) -> Iterable[Finding]:
                           f"{name} now runs before convergence on the {path} path but not on "
                           f"{' or '.join(versus)}",
                           paths=[path], symbol=name, image="head",
-                          evidence=[chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]],
+                          evidence=[" ".join([chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]])],
                           key=f"{path}:{name}")

@@ -81,7 +81,7 @@ def check(ctx) -> Iterable[Finding]:
                       f"{unit.source}, changed here, {where} before convergence on {', '.join(on)} only "
                       f"(not on {', '.join(off)})",
                       mark=mark, paths=on, symbol=unit.source, image="head",
-                      evidence=[chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]],
+                      evidence=[" ".join([chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]])],
                       key=f"{unit.source}{'@' + unit.holder if unit.inlined else ''}:{','.join(on)}")
 
 

@@ -198,7 +198,7 @@ def test_el211_tells_same_name_statics_apart(built, which):
     found = el211_findings(built, which, "master~1..master")
     assert [(f.symbol, f.paths, f.file) for f in found] == [("clear_bss", ["xen-pv"], PV)]
     assert found[0].message == "clear_bss, changed here, runs before convergence on xen-pv only (not on native, pvh)"
-    assert found[0].evidence == ["startup_xen", "-call-> xen_start_kernel", "-call-> clear_bss"]
+    assert found[0].evidence == ["startup_xen -call-> xen_start_kernel -call-> clear_bss"]
 
 
 def test_the_file_table_is_cached_per_image(built, monkeypatch):

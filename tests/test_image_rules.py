@@ -84,7 +84,7 @@ def test_el210_native_only_init_call(example_images, relocs):
         ("EL210", "early_cpu_quirks_init", ["native"], "warning")]
     assert found[0].message == ("early_cpu_quirks_init now runs before convergence on the native path but "
                                 "not on xen-pv")
-    assert found[0].evidence == ["startup_64", "-jump-> common_startup_64", "-slot-read-> x86_64_start_kernel",
+    assert found[0].evidence == ["startup_64 -jump-> common_startup_64 -slot-read-> x86_64_start_kernel "
                                  "-call-> early_cpu_quirks_init"]
     assert run(el210, base, base) == []
 
