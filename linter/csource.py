@@ -39,7 +39,9 @@ def c_spans(lines: list[str]) -> list[Span]:
     out: list[Span] = []
     decl_start = 0
     current: tuple[str, int] | None = None
-    for i, line in enumerate(lines):
+    # only column-0 lines and blank lines decide anything: skip the indented body lines at once
+    for i in [i for i, line in enumerate(lines) if not line or line[0] not in " \t" or line.isspace()]:
+        line = lines[i]
         if current is None:
             if line.startswith("{"):
                 name = _c_function_name(lines[decl_start:i])

@@ -137,6 +137,7 @@ class BlobReader:
     def __init__(self, repo: git.Repo):
         self.repo = repo
         self._cache: dict[tuple[str, str], list[str] | None] = {}
+        self.blob_ids: dict[tuple[str, str], str] = {}   # (rev, path) → blob id, to share work
 
     def lines(self, rev: str | None, path: str) -> list[str] | None:
         """Lines of `path` at commit `rev` (None: the index). None when git does not have it."""
@@ -144,8 +145,9 @@ class BlobReader:
         if key not in self._cache:
             ref = f"{rev}:{path}" if rev else f":{path}"
             try:
-                _, _, _, stream = self.repo.git.stream_object_data(ref)
+                blob_id, _, _, stream = self.repo.git.stream_object_data(ref)
                 data = stream.read()
+                self.blob_ids[key] = blob_id.decode() if isinstance(blob_id, bytes) else str(blob_id)
                 self._cache[key] = data.decode("utf-8", "replace").splitlines()
             except (ValueError, git.GitCommandError, OSError):
                 self._cache[key] = None

@@ -92,10 +92,13 @@ class SourceLookup:
         return None, None                     # HEAD is neither image (another base): use the hunks
 
     def _rev_spans(self, rev: str | None, path: str) -> list[Span] | None:
-        key = (rev, path)
+        lines = self.blobs.lines(rev, path)
+        if lines is None:
+            return None
+        # one file version is often both a commit's post-image and the next one's pre-image
+        key = (getattr(self.blobs, "blob_ids", {}).get((rev or "", path)) or rev, path)
         if key not in self._spans:
-            lines = self.blobs.lines(rev, path)
-            self._spans[key] = spans(lines, path) if lines is not None else None
+            self._spans[key] = spans(lines, path)
         return self._spans[key]
 
 
