@@ -128,8 +128,9 @@ def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLoo
     path = pf.source_file[2:] if pf.is_removed_file and pf.source_file.startswith("a/") else pf.path
     pre_path = pf.source_file[2:] if pf.source_file.startswith("a/") else path
     post_spans = None if pf.is_removed_file else lookup.file_spans(patch, path, post=True)
-    # removed lines belong to the function they were in: read the pre-image too
-    pre_spans = None if pf.is_added_file else lookup.file_spans(patch, pre_path, post=False)
+    # removed lines belong to the function they were in: read the pre-image when there are any
+    removes = pf.removed > 0 and not pf.is_added_file
+    pre_spans = lookup.file_spans(patch, pre_path, post=False) if removes else None
     if post_spans is None and pre_spans is None:
         post_spans, pre_spans = lookup.head_spans(patch, pf, pre_path, path)
     out = []

@@ -7,6 +7,7 @@ what reading its tables costs. Every foreign error is turned into ImageError her
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from dataclasses import dataclass
 
@@ -174,6 +175,7 @@ def load_image(path: str, profile, use_cache: bool = True) -> ImageModel:
     except (OSError, ValueError) as exc:  # memmap or view of a damaged file
         raise ImageError(path, f"cannot read: {exc}") from None
     _cross_check_notes(model)
+    _find_profile_names(model, profile)
     model.doors = find_doors(model, profile)
     return model
 
@@ -191,6 +193,18 @@ def _open(path: str, header, use_cache: bool) -> ImageModel:
     table = bytes(data[header.shoff:header.shoff + header.shnum * header.shentsize])
     model.cache = ImageCache(image_key(path, model.build_id, table), enabled=use_cache)
     return model
+
+
+def _find_profile_names(model: ImageModel, profile) -> None:
+    """The symbols the profile names, from the cache when an earlier run looked them up (each
+    lookup is a scan of the string table)."""
+    names = sorted({profile.common_root} | {n for p in profile.paths.values() for n in p.entry_symbols + p.converges_at})
+    entry = "names-" + hashlib.sha1("\0".join(names).encode()).hexdigest()[:12]
+    cached = model.cache.load(entry)
+    if cached is not None and set(cached) == set(names):
+        model.symbols.remember(cached)
+        return
+    model.cache.save(entry, {n: model.symbols.find(n) for n in names})
 
 
 def _build_id(model: ImageModel) -> str | None:

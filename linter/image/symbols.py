@@ -128,16 +128,22 @@ class SymbolTable:
         group = int(self.file_group[i])
         return self.name(group) if group >= 0 else None
 
+    def remember(self, found: dict) -> None:
+        """Results of find() known from an earlier run (the image cache), name → indices."""
+        self.__dict__.setdefault("_found", {}).update(found)
+
     def find(self, name: str) -> np.ndarray:
         """Indices of every symbol called `name` (the string table shares tails: search them all)."""
-        needle = name.encode() + b"\0"
-        data, positions, at = self._bytes, [], 0
-        while (at := data.find(needle, at)) >= 0:
-            positions.append(at)
-            at += 1
-        if not positions:
-            return np.empty(0, dtype=np.int64)
-        return np.nonzero(np.isin(self.name_off, np.array(positions, dtype=np.uint32)))[0]
+        found = self.__dict__.setdefault("_found", {})
+        if name not in found:
+            needle = name.encode() + b"\0"
+            data, positions, at = self._bytes, [], 0
+            while (at := data.find(needle, at)) >= 0:
+                positions.append(at)
+                at += 1
+            found[name] = (np.nonzero(np.isin(self.name_off, np.array(positions, dtype=np.uint32)))[0]
+                           if positions else np.empty(0, dtype=np.int64))
+        return found[name]
 
     def at(self, address: int) -> np.ndarray:
         """Indices of the symbols whose value is exactly `address`."""
