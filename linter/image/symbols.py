@@ -90,8 +90,11 @@ class SymbolTable:
         """Bool per symbol: does its name start with `prefix`? (No name is decoded.)"""
         want = np.frombuffer(prefix.encode(), np.uint8)
         heads = self._heads()
-        if len(want) <= heads.shape[1]:
-            return (heads[:, :len(want)] == want).all(axis=1)
+        if 0 < len(want) <= heads.shape[1]:
+            rows = np.flatnonzero(heads[:, 0] == want[0])          # narrow by the first byte first
+            hit = np.zeros(len(self.name_off), bool)
+            hit[rows[(heads[rows, :len(want)] == want).all(axis=1)]] = True
+            return hit
         last = len(self.strtab) - 1
         hit = np.ones(len(self.name_off), bool)
         for k, byte in enumerate(want):
@@ -112,6 +115,11 @@ class SymbolTable:
 
     def marker_mask(self) -> np.ndarray:
         """Bool per symbol: is_marker(), decoding only the names of zero-size NOTYPE symbols."""
+        if getattr(self, "_marker_mask", None) is None:
+            self._marker_mask = self._find_markers()
+        return self._marker_mask
+
+    def _find_markers(self) -> np.ndarray:
         mask = self.starts_with("__pfx_")
         maybe = np.flatnonzero(((self.info & 0xF) == STT_NOTYPE) & (self.size == 0) & ~mask)
         if len(maybe):
