@@ -27,7 +27,6 @@ does this module, so a cover commit someone else pushed into a shared tree is no
 from __future__ import annotations
 
 import email
-import email.policy
 import json
 import os
 import re
@@ -74,7 +73,7 @@ def per_patch_view(series: Series, repo, stdin: bytes, wanted: Wanted | None) ->
 
 def _subject_line(stdin: bytes) -> str:
     """The Subject header of the message on stdin, decoded (the [PATCH N/M] tag included)."""
-    raw = email.message_from_bytes(stdin, policy=email.policy.compat32).get("Subject", "")
+    raw = email.message_from_bytes(stdin).get("Subject", "")
     try:
         return " ".join(str(make_header(decode_header(str(raw)))).split())
     except (UnicodeError, LookupError, ValueError):

@@ -11,7 +11,6 @@ counted. That keeps a 100-patch series and a 50 MB patch cheap.
 from __future__ import annotations
 
 import email
-import email.policy
 import os
 import re
 import stat
@@ -214,7 +213,7 @@ def _message(raw: bytes):
     decoded directly: the email parser keeps a Python string per line, far too much for a 50 MB patch."""
     cut = raw.find(b"\n\n")
     if cut >= 0:
-        msg = email.message_from_bytes(raw[:cut + 1], policy=email.policy.compat32)
+        msg = email.message_from_bytes(raw[:cut + 1])
         encoding = str(msg.get("Content-Transfer-Encoding", "8bit")).strip().lower()
         if msg.get_content_maintype() == "text" and encoding in ("7bit", "8bit", "binary"):
             body = memoryview(raw)[cut + 2:]   # decoded in place: no copy of a big patch's bytes
@@ -222,7 +221,7 @@ def _message(raw: bytes):
                 return msg, str(body, msg.get_content_charset() or "utf-8")
             except (LookupError, UnicodeDecodeError):
                 return msg, str(body, "utf-8", "replace")
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    msg = email.message_from_bytes(raw)
     return msg, _body_text(msg)
 
 
@@ -290,7 +289,7 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
             continue
         patch = patch_from_message(chunk, first_index + len(patches), source, wanted, notes)
         if patch is None:
-            subject = _header(email.message_from_bytes(chunk, policy=email.policy.compat32), "Subject")
+            subject = _header(email.message_from_bytes(chunk), "Subject")
             pos = SERIES_POS.search(subject)
             what = "cover letter" if pos and pos.group(1).strip("0") == "" else "message without a diff"
             notes.append(f"{source}: {what} '{subject}' skipped")
