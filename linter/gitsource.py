@@ -9,6 +9,7 @@ the same email parser as patch files (series.py).
 from __future__ import annotations
 
 import os
+import subprocess
 
 import git
 
@@ -138,6 +139,37 @@ class BlobReader:
         self.repo = repo
         self._cache: dict[tuple[str, str], list[str] | None] = {}
         self.blob_ids: dict[tuple[str, str], str] = {}   # (rev, path) → blob id, to share work
+
+    def prefetch(self, wanted: list[tuple[str | None, str]]) -> None:
+        """Read many file versions in one `git cat-file --batch` run: one request each through the
+        long-lived process costs a round trip per file, which is most of a small series' time."""
+        todo = [(rev, path) for rev, path in dict.fromkeys(wanted)
+                if (rev or "", path) not in self._cache and "\n" not in path]
+        if len(todo) < 2:
+            return
+        refs = [f"{rev}:{path}" if rev else f":{path}" for rev, path in todo]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
+        env.update(SAFE_ENV)
+        try:
+            proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", "--batch"], input="\n".join(refs).encode() + b"\n",
+                                  capture_output=True, cwd=self.repo.working_tree_dir or self.repo.git_dir, env=env)
+        except OSError:
+            return  # the one-at-a-time path will say what is wrong
+        out, at = proc.stdout, 0
+        for (rev, path) in todo:
+            end = out.find(b"\n", at)
+            if end < 0:
+                return
+            header = out[at:end].split()
+            at = end + 1
+            if len(header) != 3 or header[1] != b"blob":
+                self._cache[(rev or "", path)] = None
+                continue
+            size = int(header[2])
+            data = out[at:at + size]
+            at += size + 1
+            self.blob_ids[(rev or "", path)] = header[0].decode()
+            self._cache[(rev or "", path)] = data.decode("utf-8", "replace").splitlines()
 
     def lines(self, rev: str | None, path: str) -> list[str] | None:
         """Lines of `path` at commit `rev` (None: the index). None when git does not have it."""

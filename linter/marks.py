@@ -117,11 +117,28 @@ def _matches(lines: list[str], pf: PatchedFile, post: bool) -> bool:
 
 def mark_series(series: Series, profile: Profile, blobs=None) -> list[HunkMark]:
     lookup = SourceLookup(blobs)
+    if blobs is not None and hasattr(blobs, "prefetch"):
+        blobs.prefetch(_versions_needed(series))
     marks = []
     for patch in series.patches:
         for pf in patch.patchset:
             marks += mark_file(patch, pf, profile, lookup)
     return marks
+
+
+def _versions_needed(series: Series) -> list[tuple[str | None, str]]:
+    """The (revision, path) of every file version marking will read: what file_spans() asks for."""
+    out = []
+    for patch in series.patches:
+        if not (patch.commit or patch.source == "index"):
+            continue
+        post_rev, pre_rev = (patch.commit, f"{patch.commit}^") if patch.commit else (None, "HEAD")
+        for pf in patch.patchset:
+            if not pf.is_removed_file:
+                out.append((post_rev, pf.path))
+            if pf.removed > 0 and not pf.is_added_file:
+                out.append((pre_rev, pf.source_file.removeprefix("a/")))
+    return out
 
 
 def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLookup) -> list[HunkMark]:
