@@ -110,6 +110,9 @@ def _clear_progress() -> None:
 
 def dispatch(args) -> int:
     if args.command == "check":
+        from linter.gitsafe import start_early
+
+        args.early = start_early(args.sources, args.staged)   # git works while Python imports
         from linter.cmd_check import run
     elif args.command == "entries":
         from linter.cmd_entries import run

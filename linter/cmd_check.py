@@ -51,7 +51,8 @@ def load_series(args, profile: Profile) -> tuple[Series | None, object | None]:
         from linter.gitsource import open_repo, series_from_range, series_from_staged
 
         repo = open_repo(".")
-        series = series_from_staged(repo, wanted) if args.staged else series_from_range(repo, revisions[0], wanted)
+        series = series_from_staged(repo, wanted) if args.staged else series_from_range(repo, revisions[0], wanted,
+                                                                                  getattr(args, "early", None))
         return series, repo
     if args.image or args.base_image:
         return None, None

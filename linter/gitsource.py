@@ -14,18 +14,11 @@ import subprocess
 import git
 
 from linter.errors import PatchError
+from linter.gitsafe import FORMAT_PATCH, SAFE_CONFIG, SAFE_DIFF, SAFE_ENV, safe_env
 from linter.series import Patch, Series, Wanted, parse_diff, series_from_bytes
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-SAFE_CONFIG = [
-    "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=",
-    "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "diff.relative=false",
-    "-c", "core.quotePath=false", "-c", "format.signature=", "-c", "format.headers=",
-    "-c", "log.showSignature=false", "-c", "color.ui=false",
-]
-SAFE_DIFF = ["--no-ext-diff", "--no-textconv", "--no-color", "-M"]
-SAFE_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_EXTERNAL_DIFF": "",
-            "GIT_PAGER": "cat", "PAGER": "cat"}
+# the safe options live in gitsafe.py, which cli.py imports before anything heavy
 
 
 def open_repo(path: str = ".") -> git.Repo:
@@ -50,8 +43,7 @@ def find_repo(path: str = ".") -> git.Repo | None:
 
 def run_git(repo: git.Repo, *args: str) -> bytes:
     """Run git in the repository with the safe configuration; raise PatchError on failure."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
-    env.update(SAFE_ENV)
+    env = safe_env()
     proc = repo.git.execute(["git", *SAFE_CONFIG, *args], with_extended_output=True,
                             stdout_as_string=False, strip_newline_in_stdout=False, env=env,
                             with_exceptions=False)
@@ -70,8 +62,9 @@ def resolve(repo: git.Repo, rev: str) -> str:
         raise PatchError(rev, f"unknown revision in {repo.working_tree_dir}") from None
 
 
-def series_from_range(repo: git.Repo, spec: str, wanted: Wanted | None) -> Series:
-    """`base..head`, `base...head`, or a single commit."""
+def series_from_range(repo: git.Repo, spec: str, wanted: Wanted | None, early=None) -> Series:
+    """`base..head`, `base...head`, or a single commit. `early`: a gitsafe.EarlyFormatPatch of the
+    same plain range, started before the imports; its output is the same as running it here."""
     notes: list[str] = []
     if ".." in spec:
         sym = "..." if "..." in spec else ".."
@@ -96,8 +89,9 @@ def series_from_range(repo: git.Repo, spec: str, wanted: Wanted | None) -> Serie
             notes.append(f"merge commit {fields[0][:12]} skipped (a series is checked commit by commit)")
     if not any(len(f) <= 2 for f in commits):
         raise PatchError(spec, "no commits to check in this range" if not commits else "range holds only merge commits")
-    mbox = run_git(repo, "format-patch", "--stdout", "-k", "--no-stat", "--no-signature", "--no-binary",
-                   "--no-notes", "--encode-email-headers", *SAFE_DIFF, *revs)
+    mbox = early.result() if early is not None and early.spec == spec else None
+    if mbox is None:
+        mbox = run_git(repo, *FORMAT_PATCH, *revs)
     series = series_from_bytes(mbox, spec, wanted)
     series.notes = notes + series.notes
     series.repo_root = repo.working_tree_dir
@@ -148,8 +142,7 @@ class BlobReader:
         if len(todo) < 2:
             return
         refs = [f"{rev}:{path}" if rev else f":{path}" for rev, path in todo]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
-        env.update(SAFE_ENV)
+        env = safe_env()
         try:
             proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", "--batch"], input="\n".join(refs).encode() + b"\n",
                                   capture_output=True, cwd=self.repo.working_tree_dir or self.repo.git_dir, env=env)
