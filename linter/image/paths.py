@@ -137,6 +137,7 @@ class EdgeReader:
     def __init__(self, model, funcs: Functions):
         self.model, self.funcs = model, funcs
         self._markers = None
+        self._alts = None                      # (.altinstructions table, owning function), once read
         self.data = [(s.addr, model.section_bytes(s)) for s in model.sections
                      if s.loaded and not s.executable and s.type == "SHT_PROGBITS"]
         self.hooks: list[Hook] = []
@@ -164,6 +165,7 @@ class EdgeReader:
             refs = D.decode_references(self.model.section_bytes(section), section.addr, funcs.start[sel],
                                        funcs.end[sel], asm_mask=funcs.asm[sel])
             parts.append(self._edges(sel[refs.func], refs))
+        parts.append(self._alternative_edges(nodes))
         src = np.concatenate([p[0] for p in parts]).astype(np.int64)
         dst = np.concatenate([p[1] for p in parts]).astype(np.int64)
         kind = np.concatenate([p[2] for p in parts]).astype(np.uint8)
@@ -187,6 +189,27 @@ class EdgeReader:
             dst[asm_ref] = hit
         self._note_hooks(src, refs)
         return src, dst, kind
+
+    def _alternative_edges(self, nodes: np.ndarray) -> tuple:
+        """What the replacements patched into these functions reference, as their own edges."""
+        empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8))
+        if self._alts is None:
+            from linter.image.alternatives import read_alternatives
+
+            table = read_alternatives(self.model)
+            self._alts = (table, self.funcs.containing(table.instr) if table is not None else None)
+        table, owner = self._alts
+        if table is None:
+            return empty
+        pick = np.flatnonzero(np.isin(owner, nodes) & (table.repl_len > 0))
+        if not len(pick):
+            return empty
+        sec = self.model.section(".altinstr_replacement")
+        refs = D.decode_references(self.model.section_bytes(sec), sec.addr, table.repl[pick],
+                                   table.repl[pick] + table.repl_len[pick])
+        src = owner[pick][refs.func]
+        src_, dst, kind = self._edges(src, refs)
+        return src_, dst, kind
 
     COPY_WINDOW = 16  # bytes: a load and the store that copies it sit next to each other
 
