@@ -60,6 +60,29 @@ def import_report(python: str, cwd: Path) -> dict:
             "top_level_cumulative_ms": {r[3]: round(r[1] / 1000, 1) for r in top}}
 
 
+def typical_series(work: Path, tree: Path, version: str, reps: int, entrylint: str, log) -> dict:
+    """The same measurement on a series of the same size where 5 % of touched files are entry files."""
+    series = make_series(tree, work / "series-typical", version, entry_share=0.05)
+    repo, patches = series["repo"], series["patches"]
+    stats_info = git(Path(repo), "diff", "--shortstat", "bench-base", "bench-head").strip()
+    commands = [
+        Command("entrylint check RANGE", [entrylint, "check", "bench-base..bench-head"], cwd=repo, ok_codes=(0, 1)),
+        Command("entrylint check *.patch", [entrylint, "check", *patches], cwd=repo, ok_codes=(0, 1)),
+        Command("checkpatch.pl --no-tree --terse *.patch",
+                ["perl", str(tree / "scripts/checkpatch.pl"), "--no-tree", "--terse", *patches],
+                cwd=repo, ok_codes=(0, 1)),
+    ]
+    log(f"diff side, typical series: {len(patches)} patches ({stats_info}), {reps} rounds")
+    stats = side_by_side(commands, reps, log)
+    cp = stats["checkpatch.pl --no-tree --terse *.patch"]
+    ratios = {name: {"wall": round(cp.median / stats[name].median, 1),
+                     "cpu": round(cp.cpu_median / stats[name].cpu_median, 1)}
+              for name in ("entrylint check RANGE", "entrylint check *.patch")
+              if not stats[name].error and not cp.error}
+    return {"source_package": f"linux-source-6.1 {version}", "patches": len(patches), "shortstat": stats_info,
+            "commands": {k: v.to_dict() for k, v in stats.items()}, "checkpatch_over_entrylint": ratios}
+
+
 def run(work: Path, reps: int, python: str, entrylint: str, log) -> dict:
     tree, version = debfetch.kernel_source(work, CHECKPATCH_FILES + TREE_SLICE)
     series = make_series(tree, work / "series", version)
@@ -88,6 +111,7 @@ def run(work: Path, reps: int, python: str, entrylint: str, log) -> dict:
             ratios[name] = {"wall": round(cp.median / stats[name].median, 1),
                             "cpu": round(cp.cpu_median / stats[name].cpu_median, 1)}
     result["checkpatch_over_entrylint"] = ratios
+    result["typical"] = typical_series(work, tree, version, reps, entrylint, log)
     result["staged_imports"] = imports = import_report(python, clone)
     if imports["heavy_imported"]:
         log(f"check --staged imports {', '.join(imports['heavy_imported'])}: a diff-only run must not")

@@ -146,10 +146,12 @@ def area(path: str) -> str:
     return next(tag for prefix, tag in AREAS.items() if path.startswith(prefix))
 
 
-def make_series(tree: Path, out: Path, source_version: str) -> dict:
-    """A git repository at out/linux (base tag bench-base, head bench-head) and out/patches/*.patch."""
+def make_series(tree: Path, out: Path, source_version: str, entry_share: float = 0.4) -> dict:
+    """A git repository at out/linux (base tag bench-base, head bench-head) and out/patches/*.patch.
+    entry_share: how often a touched file is an entry file (0.4: a series aimed at boot code, the
+    costly case for entrylint; 0.05: a typical x86 series that now and then touches boot code)."""
     stamp = out / "series.stamp"
-    want = f"{VERSION} {SEED} {PATCHES} {source_version}"
+    want = f"{VERSION} {SEED} {PATCHES} {source_version} {entry_share}"
     repo, patches = out / "linux", out / "patches"
     if stamp.exists() and stamp.read_text() == want:
         return {"repo": str(repo), "patches": sorted(str(p) for p in patches.glob("*.patch"))}
@@ -164,7 +166,8 @@ def make_series(tree: Path, out: Path, source_version: str) -> dict:
     commits: list[tuple[str, str]] = []
     for n in range(1, PATCHES + 1):
         count = rng.choice((1, 1, 1, 1, 1, 1, 2, 2, 2, 3))
-        files = [rng.choice(ENTRY_FILES) if rng.random() < 0.4 else rng.choice(OTHER_FILES) for _ in range(count)]
+        files = [rng.choice(ENTRY_FILES) if rng.random() < entry_share else rng.choice(OTHER_FILES)
+                 for _ in range(count)]
         files = list(dict.fromkeys(files))
         for f in files:
             edit_file(repo / f, rng, n)
