@@ -2,6 +2,8 @@
 
 What it does: marks every hunk that changes entry code, naming the entry path(s) whose code it is
 and the function or assembler label it changes. It is the mark itself, visible in every output.
+It also says when an entry file is renamed to a name the profile does not know, since later
+changes there would go unmarked.
 
 Why it matters: code before the paths converge runs on one door only. A reviewer who sees
 "this hunk runs on the native path only" asks the right question: does the Xen PV or PVH door
