@@ -246,6 +246,12 @@ def load_mutant(data: bytes, mutation, path: Path) -> None:
     render_text(entries_report(model, PROFILE))   # what `entrylint entries` prints must work too
 
 
+def test_image_mutant_found_by_make_fuzz(image_bytes, tmp_path):
+    """make fuzz, 2026-11-27: a program header whose p_vaddr became 2**64-1 made the physical
+    e_entry map past 2**64 (OverflowError in the symbol lookup)."""
+    load_mutant(image_bytes, ([(80, b"\xff\xff\xff\xff")], 18344), tmp_path / "vmlinux")
+
+
 def test_image_mutants_raise_only_entrylint_errors(image_bytes, tmp_path):
     @SHORT
     @given(image_mutations(image_bytes))

@@ -80,6 +80,7 @@ def find_doors(model: "ImageModel", profile: "Profile") -> list[Door]:
 
 
 def _door_at(model: "ImageModel", path: str | None, address: int, index: int | None = None) -> Door:
+    address &= (1 << 64) - 1  # an address read from damaged headers still fits 64 bits
     section = model.section_at(address)
     if index is None:
         found = model.code_symbol_at(address)

@@ -117,7 +117,7 @@ class ImageModel:
                 return address
         for seg in self._loads:
             if seg.paddr <= address < seg.paddr + seg.memsz:
-                return address - seg.paddr + seg.vaddr
+                return (address - seg.paddr + seg.vaddr) & ((1 << 64) - 1)  # lying headers wrap
         return None
 
     def section_at(self, address: int) -> Section | None:
