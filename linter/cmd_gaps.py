@@ -46,6 +46,12 @@ def run(args) -> int:
     return 0
 
 
+def _tables(analysis, name):
+    from linter.image.tables_referenced import referenced_tables
+
+    return referenced_tables(analysis, name)
+
+
 def gaps_report(analysis, path: str | None = None, vs: str | None = None) -> dict:
     known = sorted(analysis.paths)
     for name, what in ((path, "--path"), (vs, "--vs")):
@@ -69,6 +75,8 @@ def gaps_report(analysis, path: str | None = None, vs: str | None = None) -> dic
                        "default": analysis.name(h.default) if h.default >= 0 else None,
                        "new": analysis.name(h.new) if h.new >= 0 else None}
                       for h in analysis.paths[name].hooks],
+            "tables": [{"table": t.table, "referenced_by": t.referenced_by, "functions": t.functions}
+                       for t in _tables(analysis, name)],
         }
     return {"image": analysis.model.path, "functions": len(analysis.funcs), "decoded": analysis.decoded,
             "paths": paths}
@@ -92,6 +100,9 @@ def render_text(report: dict) -> str:
         lines += [f"  {o['function'].ljust(width)}  {chain_text(o['chain'])}" for o in p["only"]]
         lines += [f"  hook  {h['writer']} writes slot {h['slot']}: {h['default'] or '?'} -> {h['new'] or '?'}"
                   for h in p["hooks"]]
+        lines += [f"  table {t['referenced_by']} refers to {t['table']}: {len(t['functions'])} function "
+                  f"pointer{'s' if len(t['functions']) != 1 else ''} ({', '.join(t['functions'][:4])}"
+                  f"{', …' if len(t['functions']) > 4 else ''})" for t in p["tables"]]
     return "\n".join(lines) + "\n"
 
 

@@ -35,6 +35,10 @@ def test_json(example_images, capsys):
     assert report["paths"]["xen-pv"]["vs"] == ["native", "pvh"]
     assert {h["new"] for h in report["paths"]["xen-pv"]["hooks"]} == {
         "xen_io_delay", "xen_read_cr0", "xen_write_cr4", "xen_load_idt"}
+    # the head's jump slot is a one-entry table of the native path, listed beside the gaps
+    assert native["tables"] == [{"table": "initial_code", "referenced_by": "common_startup_64",
+                                 "functions": ["x86_64_start_kernel"]}]
+    assert report["paths"]["pvh"]["tables"] == []
     assert 0 < report["decoded"] < report["functions"]
 
 

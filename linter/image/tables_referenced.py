@@ -1,0 +1,67 @@
+"""Function-pointer tables a path's own code refers to (`xen_cpu_ops`, `xen_mmu_ops`, …).
+
+Reported beside the gaps, never followed: a table a path refers to is mostly a set of hooks it
+installs, whose functions run later, after convergence (IMAGE-ANALYSIS.md: following data tables
+makes the native path a subset of Xen PV's). Only words owned by a data symbol count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from linter.image import decode as D
+
+STT_OBJECT = 1
+
+
+@dataclass
+class TableRef:
+    table: str                # the data object's name
+    referenced_by: str        # the path's function that refers to it
+    functions: list[str]      # the functions its words point at, in order
+
+
+def referenced_tables(analysis, path: str) -> list[TableRef]:
+    model, funcs = analysis.model, analysis.funcs
+    own = np.flatnonzero(analysis.paths[path].own)
+    if not len(own):
+        return []
+    syms = model.symbols
+    objects = np.flatnonzero(((syms.info & 0xF) == STT_OBJECT) & (syms.size > 0))
+    obj_start = syms.value[objects].astype(np.uint64)
+    order = np.argsort(obj_start, kind="stable")
+    objects, obj_start = objects[order], obj_start[order]
+    obj_end = obj_start + syms.size[objects].astype(np.uint64)
+    found: dict[int, TableRef] = {}
+    for sec in np.unique(funcs.section[own]):
+        section = model.sections[int(sec)]
+        sel = np.sort(own[funcs.section[own] == sec])
+        refs = D.decode_references(model.section_bytes(section), section.addr, funcs.start[sel], funcs.end[sel],
+                                   asm_mask=funcs.asm[sel])
+        pick = np.isin(refs.kind, (D.RIP_REF, D.ABS_IMM, D.SLOT_LOAD))   # not calls through a slot
+        targets, users = refs.target[pick], sel[refs.func[pick]]
+        at = np.searchsorted(obj_start, targets, side="right") - 1
+        inside = (at >= 0) & (targets < obj_end[np.maximum(at, 0)])
+        for o, user in zip(at[inside].tolist(), users[inside].tolist()):
+            if o in found:
+                continue
+            table = syms.name(int(objects[o]))
+            if table.startswith(tuple(analysis.profile.not_nodes)):
+                continue  # tracing plumbing, not a table of hooks
+            names = _pointers(model, funcs, int(obj_start[o]), int(obj_end[o]))
+            if names:
+                found[o] = TableRef(table, analysis.name(user), names)
+    return sorted(found.values(), key=lambda t: t.table)
+
+
+def _pointers(model, funcs, start: int, end: int) -> list[str]:
+    section = model.section_at(start)
+    if section is None or section.type == "SHT_NOBITS" or section.executable:
+        return []
+    data = np.asarray(model.section_bytes(section), np.uint8)
+    lo, hi = start - section.addr, min(end - section.addr, len(data))
+    words = data[lo:lo + (hi - lo) // 8 * 8].view("<u8") if hi - lo >= 8 else np.zeros(0, np.uint64)
+    hits = funcs.starting_at(words.astype(np.uint64)) if len(words) else np.zeros(0, np.int64)
+    return [model.symbols.name(int(funcs.sym[f])) for f in hits.tolist() if f >= 0]
