@@ -24,6 +24,29 @@ class TableRef:
 
 
 def referenced_tables(analysis, path: str) -> list[TableRef]:
+    """The tables of one path, from the image cache when an earlier run with this profile found them."""
+    cache, entry = analysis.model.cache, _cache_entry(analysis.profile)
+    cached = cache.load(entry)
+    if cached is None:
+        found = {p: _find(analysis, p) for p in analysis.paths}
+        rows = [(p, t.table, t.referenced_by, "\n".join(t.functions)) for p, ts in found.items() for t in ts]
+        cache.save(entry, {k: np.array([r[i] for r in rows], dtype=str)
+                           for i, k in enumerate(("path", "table", "by", "functions"))})
+        return found.get(path, [])
+    return [TableRef(str(t), str(b), str(f).split("\n") if str(f) else [])
+            for p, t, b, f in zip(cached["path"], cached["table"], cached["by"], cached["functions"]) if p == path]
+
+
+def _cache_entry(profile) -> str:
+    """Tables depend on each path's reach: name the cache entry after what shapes it."""
+    import hashlib
+
+    shape = repr(sorted((p.name, p.entry_symbols, p.announced_by, p.converges_at, p.joins)
+                        for p in profile.paths.values())) + repr(profile.not_nodes) + profile.common_root
+    return "tables-" + hashlib.sha1(shape.encode()).hexdigest()[:12]
+
+
+def _find(analysis, path: str) -> list[TableRef]:
     model, funcs = analysis.model, analysis.funcs
     own = np.flatnonzero(analysis.paths[path].own)
     if not len(own):
