@@ -508,11 +508,6 @@ def _le(codep: np.ndarray, at: np.ndarray, size: int, signed: bool) -> np.ndarra
     return value
 
 
-def _as_addr(x: np.ndarray) -> np.ndarray:
-    """int64 (possibly negative) -> uint64 address, two's complement."""
-    return x.astype(np.int64).view(np.uint64) if x.dtype != np.uint64 else x
-
-
 def decode_references(code: np.ndarray, base: int, starts: np.ndarray, ends: np.ndarray, *,
                       asm_mask: np.ndarray | None = None,
                       only: np.ndarray | None = None) -> References:
@@ -746,7 +741,6 @@ def read_slots(addrs: np.ndarray, sections: list[tuple[int, np.ndarray]]) -> tup
         data = np.asarray(data, np.uint8)
         ubase = np.uint64(base)
         inside = (addrs >= ubase) & (addrs - ubase + np.uint64(8) <= np.uint64(len(data))) & ~ok
-        inside &= addrs >= ubase
         sel = np.flatnonzero(inside)
         if len(sel):
             off = (addrs[sel] - ubase).astype(np.int64)
