@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import re
 import subprocess
 from dataclasses import dataclass, field
-from email.header import decode_header, make_header
 
 from linter.errors import PatchError
 from linter.findings import Finding
-from linter.series import SERIES_POS, Series, Wanted
+from linter.gitsafe import SAFE_CONFIG, safe_env
+from linter.series import SERIES_POS, Series, Wanted, _header
 
 MAGIC_MARKER = "--- b4-submit-tracking ---"
 INDEX_LINE = re.compile(rb"^index [0-9a-f]+\.\.([0-9a-f]+)", re.M)   # a diff's blob ids: old..new
@@ -73,11 +72,7 @@ def per_patch_view(series: Series, repo, stdin: bytes, wanted: Wanted | None) ->
 
 def _subject_line(stdin: bytes) -> str:
     """The Subject header of the message on stdin, decoded (the [PATCH N/M] tag included)."""
-    raw = email.message_from_bytes(stdin).get("Subject", "")
-    try:
-        return " ".join(str(make_header(decode_header(str(raw)))).split())
-    except (UnicodeError, LookupError, ValueError):
-        return " ".join(str(raw).split())
+    return _header(email.message_from_bytes(stdin), "Subject")
 
 
 def _prep_branch_series(repo, stdin: bytes, wanted: Wanted | None) -> PerPatchSeries | None:
@@ -187,13 +182,9 @@ def _patch_ids(repo, diff: bytes) -> list[tuple[str, str]]:
 
 def _git_with_input(repo, args: list[str], data: bytes) -> bytes | None:
     """git (with gitsource's safe settings) reading `data` on stdin; its stdout, or None on failure."""
-    from linter.gitsource import SAFE_CONFIG, SAFE_ENV
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
-    env.update(SAFE_ENV)
     try:
         proc = subprocess.run(["git", *SAFE_CONFIG, *args], input=data, capture_output=True,
-                              cwd=repo.working_tree_dir, env=env, check=False)
+                              cwd=repo.working_tree_dir, env=safe_env(), check=False)
     except OSError:
         return None
     return proc.stdout if proc.returncode == 0 else None

@@ -43,9 +43,8 @@ def find_repo(path: str = ".") -> git.Repo | None:
 
 def run_git(repo: git.Repo, *args: str) -> bytes:
     """Run git in the repository with the safe configuration; raise PatchError on failure."""
-    env = safe_env()
     proc = repo.git.execute(["git", *SAFE_CONFIG, *args], with_extended_output=True,
-                            stdout_as_string=False, strip_newline_in_stdout=False, env=env,
+                            stdout_as_string=False, strip_newline_in_stdout=False, env=safe_env(),
                             with_exceptions=False)
     status, out, err = proc
     if status != 0:
@@ -142,10 +141,10 @@ class BlobReader:
         if len(todo) < 2:
             return
         refs = [f"{rev}:{path}" if rev else f":{path}" for rev, path in todo]
-        env = safe_env()
         try:
             proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", "--batch"], input="\n".join(refs).encode() + b"\n",
-                                  capture_output=True, cwd=self.repo.working_tree_dir or self.repo.git_dir, env=env)
+                                  capture_output=True, cwd=self.repo.working_tree_dir or self.repo.git_dir,
+                                  env=safe_env())
         except OSError:
             return  # the one-at-a-time path will say what is wrong
         out, at = proc.stdout, 0

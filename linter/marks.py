@@ -96,7 +96,7 @@ class SourceLookup:
         if lines is None:
             return None
         # one file version is often both a commit's post-image and the next one's pre-image
-        key = (getattr(self.blobs, "blob_ids", {}).get((rev or "", path)) or rev, path)
+        key = (self.blobs.blob_ids.get((rev or "", path)) or rev, path)
         if key not in self._spans:
             self._spans[key] = spans(lines, path)
         return self._spans[key]
@@ -117,7 +117,7 @@ def _matches(lines: list[str], pf: PatchedFile, post: bool) -> bool:
 
 def mark_series(series: Series, profile: Profile, blobs=None) -> list[HunkMark]:
     lookup = SourceLookup(blobs)
-    if blobs is not None and hasattr(blobs, "prefetch"):
+    if blobs is not None:
         blobs.prefetch(_versions_needed(series))
     marks = []
     for patch in series.patches:

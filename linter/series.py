@@ -250,9 +250,9 @@ def _mbox_starts(data: bytes) -> list[int]:
     return [m.start() for m in MBOX_FROM.finditer(data) if _looks_like_mail(data[m.start():m.start() + 4096].split(b"\n", 1)[-1])]
 
 
-def _split_mbox(data: bytes) -> tuple[list[bytes], int]:
-    """Messages of an mbox (or one format-patch file), and how many junk bytes came before the first."""
-    starts = _mbox_starts(data)
+def _split_mbox(data: bytes, starts: list[int]) -> tuple[list[bytes], int]:
+    """Messages of an mbox (or one format-patch file) given its _mbox_starts(), and how many junk
+    bytes came before the first."""
     if not starts:
         return [data], 0
     bounds = starts + [len(data)]
@@ -260,7 +260,8 @@ def _split_mbox(data: bytes) -> tuple[list[bytes], int]:
 
 
 def _looks_like_mail(chunk: bytes) -> bool:
-    head = chunk.split(b"\n\n", 1)[0]
+    cut = chunk.find(b"\n\n")
+    head = chunk if cut < 0 else chunk[:cut]   # (not split(): no copy of a big message's body)
     return bool(re.search(rb"^(Subject|From|Date|Message-I[Dd]):", head, re.M))
 
 
@@ -271,7 +272,9 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
         raise PatchError(source, "empty input: no patch to check")
     if b"\x00" in data[:8192] and not (data.startswith(b"From ") or data.startswith(b"diff ")):
         raise PatchError(source, "binary data, not a patch or mbox")
-    if data.lstrip()[:5] in (b"diff ", b"--- ", b"Index") or not (_mbox_starts(data) or _looks_like_mail(data)):
+    bare_diff = data.lstrip()[:5] in (b"diff ", b"--- ", b"Index")
+    starts = [] if bare_diff else _mbox_starts(data)   # found once: _split_mbox() takes them too
+    if bare_diff or not (starts or _looks_like_mail(data)):
         text = data.decode("utf-8", errors="replace")
         if not DIFF_START.search(text):
             raise PatchError(source, "no patch found: neither a diff, a format-patch file nor an mbox")
@@ -280,7 +283,7 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
         patchset, others = parse_diff(diff, source, wanted, notes)
         return Series([Patch(first_index, subject=source, message=message, source=source,
                              trailers=trailers_of(message), patchset=patchset, other_files=others)], notes)
-    chunks, junk = _split_mbox(data)
+    chunks, junk = _split_mbox(data, starts)
     notes = [f"{source}: {junk} bytes before the first message ignored"] if junk and data[:junk].strip() else []
     patches: list[Patch] = []
     for n, chunk in enumerate(chunks, 1):
@@ -296,8 +299,13 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
             continue
         patches.append(patch)
     if not patches and require_patch:
-        raise PatchError(source, "no patch found" + (f" ({notes[-1].split(': ', 1)[1]})" if notes else ""))
+        raise _no_patch(source, notes)
     return Series(patches, notes)
+
+
+def _no_patch(source: str, notes: list[str]) -> PatchError:
+    """"no patch found", with the last note's reason (a cover letter, no mail headers) when there is one."""
+    return PatchError(source, "no patch found" + (f" ({notes[-1].split(': ', 1)[1]})" if notes else ""))
 
 
 def series_from_files(files: list[str], wanted: Wanted | None, stdin: bytes | None = None) -> Series:
@@ -310,7 +318,7 @@ def series_from_files(files: list[str], wanted: Wanted | None, stdin: bytes | No
         patches += part.patches
         notes += part.notes
     if not patches:
-        raise PatchError(", ".join(files), "no patch found" + (f" ({notes[-1].split(': ', 1)[1]})" if notes else ""))
+        raise _no_patch(", ".join(files), notes)
     return Series(patches, notes)
 
 

@@ -33,10 +33,11 @@ def check(ctx):
         if not any(scope == "file" for _, scope in ctx.profile.entry_scopes(mark.file)):
             continue
         texts = [c.text for c in mark.added]
-        added_names = {name for name, _ in defined_labels(texts)}
+        labels = defined_labels(texts)
+        added_names = {name for name, _ in labels}
         # a global label this hunk removes and does not add back: the added one is its new name
         renamed = [name for name, g in defined_labels([c.text for c in mark.removed]) if g and name not in added_names]
-        for name, is_global in defined_labels(texts):
+        for name, is_global in labels:
             if not is_global or name in removed[mark.patch.index]:
                 continue
             if renamed:

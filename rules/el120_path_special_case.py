@@ -34,11 +34,12 @@ def check(ctx):
             if removed[norm]:
                 removed[norm] -= 1   # the same test moved, not a new one
                 continue
-            hit = next((p for p in ctx.profile.special_patterns if p.search(change.text)), None)
+            hit, m = next(((p, m) for p in ctx.profile.special_patterns if (m := p.search(change.text))),
+                          (None, None))
             if not hit:
                 continue
             where = f" in {change.function}" if change.function else ""
-            test = hit.search(change.text).group(0).strip().rstrip("(").strip()
+            test = m.group(0).strip().rstrip("(").strip()
             yield finding(__name__, f"adds a test for the door the kernel came through ({test}){where} to "
                           f"common early boot code: the paths now run different code here, a custom entry "
                           f"by another name", mark=mark, line=change.line, paths=hit.paths or mark.paths,

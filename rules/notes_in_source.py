@@ -45,10 +45,13 @@ def _statements(lines: list[tuple[int, str]], pat: re.Pattern):
         yield number, joined
 
 
-def _notes_of(lines, mark, profile: Profile) -> list[NoteLine]:
+def _key(note: NoteLine) -> tuple:
+    return note.owner, note.type_name, note.value
+
+
+def _notes_of(lines, mark, patterns: dict[str, tuple[NoteOwner, re.Pattern]]) -> list[NoteLine]:
     out = []
-    for name, owner in profile.notes.items():
-        pat = _pattern(owner)
+    for name, (owner, pat) in patterns.items():
         for number, text in _statements(lines, pat):
             m = pat.search(text)
             const = m.group(1)
@@ -79,20 +82,20 @@ def _images(mark: HunkMark) -> tuple[list[tuple[int, str]], list[tuple[int, str]
 def note_changes(marks: list[HunkMark], profile: Profile):
     """Per patch: (added, removed, changed) notes. A note removed in one place and added unchanged
     in another (a move, a reformat) is neither."""
+    patterns = {name: (owner, _pattern(owner)) for name, owner in profile.notes.items()}
     by_patch: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
     for mark in marks:
         pre, post = _images(mark)
-        before, after = _notes_of(pre, mark, profile), _notes_of(post, mark, profile)
+        before, after = _notes_of(pre, mark, patterns), _notes_of(post, mark, patterns)
         removed, added = by_patch[mark.patch.index]
-        key = lambda n: (n.owner, n.type_name, n.value)  # noqa: E731
-        after_keys = [key(n) for n in after]
-        before_keys = [key(n) for n in before]
-        removed += [n for n in before if key(n) not in after_keys]
-        added += [n for n in after if key(n) not in before_keys]
+        after_keys = [_key(n) for n in after]
+        before_keys = [_key(n) for n in before]
+        removed += [n for n in before if _key(n) not in after_keys]
+        added += [n for n in after if _key(n) not in before_keys]
     for removed, added in by_patch.values():
         changed = []
         for a in list(added):
-            same = next((r for r in removed if (r.owner, r.type_name, r.value) == (a.owner, a.type_name, a.value)), None)
+            same = next((r for r in removed if _key(r) == _key(a)), None)
             if same is not None:
                 added.remove(a)
                 removed.remove(same)

@@ -73,12 +73,18 @@ def test_format_patch_files_and_mbox_and_stdin_agree(repo, tmp_path):
         assert any("cover letter" in n for n in data["notes"])
 
 
-def test_merges_are_skipped_with_a_note(repo):
+def _diverge(repo, branch, on_branch, on_master):
+    """Commit on_branch on a new branch and on_master on master; return the fork point."""
     base = repo.head()
-    repo.git("checkout", "-q", "-b", "side")
-    _harmless(repo)
+    repo.git("checkout", "-q", "-b", branch)
+    on_branch(repo)
     repo.git("checkout", "-q", "master")
-    _native_only(repo)
+    on_master(repo)
+    return base
+
+
+def test_merges_are_skipped_with_a_note(repo):
+    base = _diverge(repo, "side", _harmless, _native_only)
     repo.git("merge", "-q", "--no-edit", "side")
     run = entrylint("check", f"{base}..HEAD", "--format", "json", cwd=repo.path)
     data = run.json()
@@ -87,11 +93,7 @@ def test_merges_are_skipped_with_a_note(repo):
 
 
 def test_base_not_an_ancestor_checks_since_merge_base_and_says_so(repo):
-    base = repo.head()
-    repo.git("checkout", "-q", "-b", "topic")
-    _native_only(repo)
-    repo.git("checkout", "-q", "master")
-    _harmless(repo)
+    base = _diverge(repo, "topic", _native_only, _harmless)
     run = entrylint("check", "master..topic", "--format", "json", cwd=repo.path)
     data = run.json()
     assert [p["subject"] for p in data["patches"]] == ["x86/boot: initialise the widget early"]
