@@ -49,10 +49,9 @@ def check(ctx) -> Iterable[Finding]:
         for name, node in sorted(head.only(path, versus).items()):
             if name in before or name in doors:
                 continue  # an old gap, or a door (new doors are EL201's)
-            chain = head.chain(path, node)
             yield finding(sys.modules[__name__],
                           f"{name} now runs before convergence on the {path} path but not on "
                           f"{' or '.join(versus)}",
                           paths=[path], symbol=name, image="head",
-                          evidence=[" ".join([chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]])],
+                          evidence=[head.chain_text(path, node)],
                           key=f"{path}:{name}")

@@ -54,7 +54,7 @@ def check(ctx) -> Iterable[Finding]:
     doors = {door.symbol for door in head.doors} & added_labels   # new doors: EL201's and EL102's
     moved = moved_verbatim(ctx.marks)
     units = [(mark, unit) for mark in ctx.marks for unit in _changed(head, analysis, mark, moved, doors)]
-    changed_on = {p for _, unit in units for p in _runs_on(analysis, unit.funcs)}
+    changed_on = {p for _, unit in units for p in analysis.runs_on_functions(unit.funcs)}
     seen = set()
     for mark, unit in units:
         if (mark.patch.index, unit.source, unit.holder) in seen:
@@ -66,7 +66,7 @@ def check(ctx) -> Iterable[Finding]:
                           f"the image cannot tell which entry paths run it",
                           mark=mark, symbol=unit.source, image="head", key=f"{unit.source}:not-in-image")
             continue
-        on = _runs_on(analysis, unit.funcs)
+        on = analysis.runs_on_functions(unit.funcs)
         off = [p for p in analysis.paths if p not in on]
         if not on or not off or set(off) <= changed_on:
             continue  # the series changes the other paths' own code too: balanced
@@ -75,13 +75,12 @@ def check(ctx) -> Iterable[Finding]:
         first = next(p for p in on if any(analysis.paths[p].own[f] for f in unit.funcs))
         search = analysis.paths[first].search
         f = min((f for f in unit.funcs if analysis.paths[first].own[f]), key=lambda f: (int(search.depth[f]), f))
-        chain = analysis.chain(first, f)
         where = f"is inlined into {unit.holder}, which runs" if unit.inlined else "runs"
         yield finding(sys.modules[__name__],
                       f"{unit.source}, changed here, {where} before convergence on {', '.join(on)} only "
                       f"(not on {', '.join(off)})",
                       mark=mark, paths=on, symbol=unit.source, image="head",
-                      evidence=[" ".join([chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]])],
+                      evidence=[analysis.chain_text(first, f)],
                       key=f"{unit.source}{'@' + unit.holder if unit.inlined else ''}:{','.join(on)}")
 
 
@@ -132,11 +131,3 @@ def _changed(model, analysis, mark, moved: set[str], doors: set[str]) -> list[Un
 def _indices(model, analysis, hits) -> tuple[int, ...]:
     found = analysis.funcs.containing([int(model.symbols.value[h.symbol]) for h in hits])
     return tuple(sorted({int(f) for f in found if f >= 0}))
-
-
-def _runs_on(analysis, funcs: tuple[int, ...]) -> list[str]:
-    """Paths whose own reach holds one of `funcs`; a path that joins another (pvh joins native at
-    startup_64) also runs what that one runs."""
-    on = {p for p, pr in analysis.paths.items() if any(pr.own[f] for f in funcs)}
-    on |= {p for p in analysis.paths if analysis.profile.paths[p].joins in on}
-    return [p for p in analysis.paths if p in on]

@@ -265,17 +265,21 @@ class PathAnalysis:
     paths: dict[str, PathReach]
     common: Reach
     decoded: int                     # functions decoded (of len(funcs))
+    _names: dict = field(default_factory=dict, repr=False)   # reach_names, once per path
 
     def name(self, f: int) -> str:
         return self.model.symbols.name(int(self.funcs.sym[f]))
 
     def reach_names(self, path: str) -> dict[str, int]:
-        """Folded function name → the function (shallowest variant) for a path's own reach."""
-        pr = self.paths[path]
-        out: dict[str, int] = {}
-        for f in sorted(np.flatnonzero(pr.own), key=lambda f: (int(pr.search.depth[f]), int(f))):
-            out.setdefault(base_name(self.name(int(f))), int(f))
-        return out
+        """Folded function name → the function (shallowest variant) for a path's own reach.
+        Computed once per path (rules ask per changed function); do not modify the result."""
+        if path not in self._names:
+            pr = self.paths[path]
+            out: dict[str, int] = {}
+            for f in sorted(np.flatnonzero(pr.own), key=lambda f: (int(pr.search.depth[f]), int(f))):
+                out.setdefault(base_name(self.name(int(f))), int(f))
+            self._names[path] = out
+        return self._names[path]
 
     def only(self, path: str, versus: list[str]) -> dict[str, int]:
         """Functions (folded names) in `path`'s reach and in none of `versus`'s."""
@@ -288,12 +292,20 @@ class PathAnalysis:
                 for node, kind in self.paths[path].search.chain(f)]
 
     def runs_on(self, name: str) -> list[str]:
-        """Paths that run function `name` (folded) before converging; a path that joins another
+        """Paths that run function `name` (folded) before converging."""
+        return self.runs_on_functions([names[name] for names in map(self.reach_names, self.paths) if name in names])
+
+    def runs_on_functions(self, funcs) -> list[str]:
+        """Paths whose own reach holds one of `funcs` (function indices); a path that joins another
         (pvh joins native at startup_64) also runs what that one runs."""
-        own = {p: set(self.reach_names(p)) for p in self.paths}
-        on = {p for p in self.paths if name in own[p]}
+        on = {p for p, pr in self.paths.items() if any(pr.own[f] for f in funcs)}
         on |= {p for p in self.paths if self.profile.paths[p].joins in on}
         return [p for p in self.paths if p in on]
+
+    def chain_text(self, path: str, f: int) -> str:
+        """The chain to f as one line: `startup_64 -jump-> common_startup_64 -call-> f`."""
+        chain = self.chain(path, f)
+        return " ".join([chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]])
 
     def counterparts(self, path: str) -> list[str]:
         """The profile's counterparts of `path` that have a door in this image."""
