@@ -19,8 +19,15 @@ EPILOG = "Rule docs: `entrylint explain EL110`. Exit: 0 clean, 1 findings at or 
 FORMAT_CHOICES = ["text", "json", "sarif", "github", "gitlab", "junit", "patchwork", "checkpatch", "b4", "b4-review"]
 
 
+class Parser(argparse.ArgumentParser):
+    """Bad usage is one line and exit 2, like every other error (not argparse's usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"entrylint: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="entrylint", epilog=EPILOG,
+    parser = Parser(prog="entrylint", epilog=EPILOG,
                                      description="Keeps the x86 boot entry paths of Linux converged.")
     parser.add_argument("--version", action="version", version=f"entrylint {__version__}")
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (like git -C)")
@@ -84,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
                 raise ConfigError(args.directory, f"cannot change to directory: {exc.strerror}") from None
         return dispatch(args)
     except EntrylintError as exc:
-        _clear_progress()
         if args.debug:
             raise
         print(f"entrylint: {exc}", file=sys.stderr)

@@ -217,3 +217,13 @@ def test_a_run_where_no_selected_rule_can_run_is_an_error(tmp_path):
     shutil.copy(sys.executable, image)
     assert_one_line_error(entrylint("check", "--image", str(image), "--select", "EL1", cwd=tmp_path),
                           "none of the selected rules can run", "EL110: needs a patch series")
+
+
+@pytest.mark.parametrize("args,words", [
+    (["check", "--format", "nope", "HEAD"], ["--format", "nope", "entrylint check --help"]),
+    (["check", "--fail-on", "bogus"], ["--fail-on", "bogus"]),
+    (["nosuchcmd"], ["nosuchcmd"]),
+    (["gaps"], ["VMLINUX"]),
+])
+def test_bad_usage_is_one_line_too(tmp_path, args, words):
+    assert_one_line_error(entrylint(*args, cwd=tmp_path), *words)
