@@ -85,6 +85,6 @@ def _pointers(model, funcs, start: int, end: int) -> list[str]:
         return []
     data = np.asarray(model.section_bytes(section), np.uint8)
     lo, hi = start - section.addr, min(end - section.addr, len(data))
-    words = data[lo:lo + (hi - lo) // 8 * 8].view("<u8") if hi - lo >= 8 else np.zeros(0, np.uint64)
-    hits = funcs.starting_at(words.astype(np.uint64)) if len(words) else np.zeros(0, np.int64)
-    return [model.symbols.name(int(funcs.sym[f])) for f in hits.tolist() if f >= 0]
+    # the decoder's own reader of pointer words, over this object's bytes only
+    words = D.function_pointer_words(data[lo:hi], start, [start], [end], funcs.start, aligned_only=True)
+    return [model.symbols.name(int(funcs.sym[f])) for f in words.func.tolist()]
