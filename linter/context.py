@@ -26,6 +26,13 @@ class Context:
     use_cache: bool = True
     notes: list[str] = field(default_factory=list)   # things a rule could not read: shown to the user
     _images: dict[str, Any] = field(default_factory=dict, repr=False)
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, key: str, compute):
+        """What several rules read (the notes a series changes, …): computed once per run."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     @property
     def has(self) -> set[str]:

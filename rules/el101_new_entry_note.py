@@ -17,13 +17,13 @@ path at startup_64), or make the case on the list and record it with `Entrylint-
 """
 
 from linter.ruleapi import finding
-from rules.notes_in_source import note_changes
+from rules.notes_in_source import series_note_changes
 
 ID, NAME, SEVERITY, NEEDS = "EL101", "new-entry-note", "error", frozenset({"diff"})
 
 
 def check(ctx):
-    for added, _removed, _changed in note_changes(ctx.marks, ctx.profile):
+    for added, _removed, _changed in series_note_changes(ctx):
         for note in added:
             owner = ctx.profile.notes[note.owner]
             if note.type not in owner.announces_entry:

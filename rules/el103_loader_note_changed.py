@@ -17,7 +17,7 @@ were tried, and record it with `Entrylint-Ack: EL103 <reason>`.
 """
 
 from linter.ruleapi import finding
-from rules.notes_in_source import note_changes
+from rules.notes_in_source import series_note_changes
 
 ID, NAME, SEVERITY, NEEDS = "EL103", "loader-note-changed", "warning", frozenset({"diff"})
 
@@ -28,7 +28,7 @@ def _paths(ctx, note):
 
 
 def check(ctx):
-    for added, removed, changed in note_changes(ctx.marks, ctx.profile):
+    for added, removed, changed in series_note_changes(ctx):
         for note in added:
             if note.type in ctx.profile.notes[note.owner].announces_entry:
                 continue  # EL101 reports new doors

@@ -106,3 +106,8 @@ def note_changes(marks: list[HunkMark], profile: Profile):
                 removed.remove(old)
                 changed.append((old, a))
         yield added, removed, changed
+
+
+def series_note_changes(ctx) -> list:
+    """note_changes() of the run's marks, computed once for EL101 and EL103 together."""
+    return ctx.shared("note_changes", lambda: list(note_changes(ctx.marks, ctx.profile)))
