@@ -22,8 +22,8 @@ def _is_file_source(src: str) -> bool:
     return src == "-" or os.path.lexists(src)
 
 
-def load_series(args, profile: Profile) -> tuple[Series | None, object | None]:
-    """The Series the arguments name, and the git repository when one is at hand."""
+def load_series(args, profile: Profile) -> Series | None:
+    """The Series the arguments name (its repo_root: the git work tree, when one is at hand)."""
     wanted = profile.wants
     files = [s for s in args.sources if _is_file_source(s)]
     revisions = [s for s in args.sources if not _is_file_source(s)]
@@ -38,24 +38,22 @@ def load_series(args, profile: Profile) -> tuple[Series | None, object | None]:
 
         stdin = sys.stdin.buffer.read() if "-" in files else None
         series = series_from_files(files, wanted, stdin)
-        from linter.gitsource import find_repo
-
-        repo = find_repo(".")   # a patch on stdin inside a checkout (b4): marks read the tree
-        series.repo_root = repo.working_tree_dir if repo else None
+        # inside a checkout (b4), marks read file versions from its git; found without GitPython
+        series.repo_root = find_repo_root(".")
         if files == ["-"]:      # b4's per-patch check commands: see linter/b4series.py
             from linter.b4series import per_patch_view
+            from linter.gitsource import find_repo
 
-            series = per_patch_view(series, repo, stdin, wanted)
-        return series, repo
+            series = per_patch_view(series, find_repo(".") if series.repo_root else None, stdin, wanted)
+        return series
     if args.staged or revisions:
         from linter.gitsource import open_repo, series_from_range, series_from_staged
 
         repo = open_repo(".")
-        series = series_from_staged(repo, wanted) if args.staged else series_from_range(repo, revisions[0], wanted,
+        return series_from_staged(repo, wanted) if args.staged else series_from_range(repo, revisions[0], wanted,
                                                                                   getattr(args, "early", None))
-        return series, repo
     if args.image or args.base_image:
-        return None, None
+        return None
     raise ConfigError("entrylint check", "nothing to check: give a git range, patch files, - for stdin, or --staged")
 
 
@@ -91,13 +89,13 @@ def check(args, profile: Profile, config: Config) -> RunResult:
     for rid in config.severity:
         if rid not in ALL:
             raise ConfigError(src, f"key 'severity.{rid}' names no entrylint rule")
-    series, repo = load_series(args, profile)
+    series = load_series(args, profile)
     marks = []
     if series is not None:
-        from linter.gitsource import BlobReader
+        from linter.gitobjects import GitObjects
         from linter.marks import mark_series
 
-        marks = mark_series(series, profile, BlobReader(repo) if repo is not None else None)
+        marks = mark_series(series, profile, GitObjects(series.repo_root) if series.repo_root else None)
     for image in (args.image, args.base_image):
         if image and not os.path.exists(image):
             raise ConfigError(image, "no such image file")

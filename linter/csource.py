@@ -36,12 +36,18 @@ def spans(lines: list[str], path: str) -> list[Span]:
 
 
 def c_spans(lines: list[str]) -> list[Span]:
-    out: list[Span] = []
-    decl_start = 0
+    return [span for span, _ in _c_scan(lines, 0)]
+
+
+def _c_scan(lines: list[str], begin: int):
+    """(span, index of its closing "}" line, or None for a function that runs past the end), in
+    order, scanning from `begin`: the start of the file or the line after a function's "}"."""
+    decl_start = begin
     current: tuple[str, int] | None = None
-    # only column-0 lines and blank lines decide anything: skip the indented body lines at once
-    for i in [i for i, line in enumerate(lines) if not line or line[0] not in " \t" or line.isspace()]:
+    for i in range(begin, len(lines)):
         line = lines[i]
+        if line and line[0] in " \t" and not line.isspace():
+            continue        # only column-0 lines and blank lines decide anything
         if current is None:
             if line.startswith("{"):
                 name = _c_function_name(lines[decl_start:i])
@@ -55,12 +61,63 @@ def c_spans(lines: list[str]) -> list[Span]:
             elif not line.strip():
                 decl_start = i + 1
         elif line.startswith("}"):
-            out.append(Span(current[0], current[1], i + 1))
+            yield Span(current[0], current[1], i + 1), i
             current = None
             decl_start = i + 1
     if current is not None:  # a function that runs past the end (a hunk's window onto a file)
-        out.append(Span(current[0], current[1], len(lines)))
-    return out
+        yield Span(current[0], current[1], len(lines)), None
+
+
+# An edit: (old start, old stop, new start, new stop) of a stretch of lines one version replaced in
+# the other (0-based, stop exclusive); sorted, not overlapping. The lines between edits are the
+# same in both versions, `delta` lines apart.
+Edit = tuple[int, int, int, int]
+
+
+def spans_after_edit(old: list[str], old_spans: list[Span], new: list[str], edits: list[Edit],
+                     path: str) -> list[Span]:
+    """spans(new, path), from the spans of the `old` version that `edits` turned into `new`: only
+    the lines around each edit are scanned again. A series' next version of a file differs from
+    the one before in a few hunks; scanning whole files again was most of a 100-patch check's time."""
+    if not edits:
+        return old_spans
+    return (_asm_after_edit if path.endswith(ASM_SUFFIXES) else _c_after_edit)(old, old_spans, new, edits)
+
+
+def _shifted(spans_: list[Span], delta: int) -> list[Span]:
+    return [Span(s.name, s.start + delta, s.end + delta) for s in spans_] if delta else list(spans_)
+
+
+def _c_after_edit(old: list[str], old_spans: list[Span], new: list[str], edits: list[Edit]) -> list[Span]:
+    # The scan's state after a function's closing "}" does not depend on anything before it. So:
+    # copy old's functions up to the last one that closes before an edit, scan from there past
+    # the edit to the first "}" that old closes a function with too, and go on from there.
+    old_closes = {s.end for s in old_spans if old[s.end - 1].startswith("}")}   # 1-based lines
+    out: list[Span] = []
+    at, k, e, delta = 0, 0, 0, 0     # old line where old and new agree; next old span; next edit
+    while e < len(edits):
+        while k < len(old_spans) and old_spans[k].end - 1 < edits[e][0] and old_spans[k].end in old_closes:
+            out.append(_shifted([old_spans[k]], delta)[0])
+            at = old_spans[k].end
+            k += 1
+        resynced = False
+        for span, close in _c_scan(new, at + delta):
+            out.append(span)
+            if close is None:
+                return out
+            while e < len(edits) and close >= edits[e][3]:
+                delta = edits[e][3] - edits[e][1]
+                e += 1
+            # (inside an edit, this only restarts the scan where it is, in the same state)
+            if close - delta + 1 in old_closes:
+                at = close - delta + 1
+                while k < len(old_spans) and old_spans[k].start <= at:
+                    k += 1
+                resynced = True
+                break
+        if not resynced:
+            return out
+    return out + _shifted(old_spans[k:], delta)
 
 
 def _c_function_name(decl: list[str]) -> str | None:
@@ -74,22 +131,61 @@ def _c_function_name(decl: list[str]) -> str | None:
 
 
 def asm_spans(lines: list[str]) -> list[Span]:
-    """A label runs to the next label or to the first SYM_*_END after it, whichever comes first:
-    an inner label (SYM_INNER_LABEL) ends where its enclosing function does."""
+    return _asm_spans_of(*_asm_marks(lines, 0, len(lines)), len(lines))
+
+
+def _asm_marks(lines: list[str], begin: int, stop: int) -> tuple[list[tuple[str, int]], list[int]]:
+    """The labels (name, 1-based line) and SYM_*_END lines among lines[begin:stop]."""
     labels: list[tuple[str, int]] = []
     end_lines: list[int] = []
-    for i, line in enumerate(lines, 1):
+    for i in range(begin, stop):
+        line = lines[i]
         m = ASM_LABEL.match(line) or ASM_PLAIN_LABEL.match(line)
         if m and not m.group(1).startswith(".L"):
-            labels.append((m.group(1), i))
+            labels.append((m.group(1), i + 1))
         elif ASM_END.match(line):
-            end_lines.append(i)
+            end_lines.append(i + 1)
+    return labels, end_lines
+
+
+def _asm_spans_of(labels: list[tuple[str, int]], end_lines: list[int], last_line: int) -> list[Span]:
+    """A label runs to the next label or to the first SYM_*_END after it, whichever comes first:
+    an inner label (SYM_INNER_LABEL) ends where its enclosing function does."""
     out = []
     for n, (name, start) in enumerate(labels):
-        nxt = labels[n + 1][1] - 1 if n + 1 < len(labels) else len(lines)
+        nxt = labels[n + 1][1] - 1 if n + 1 < len(labels) else last_line
         k = bisect_right(end_lines, start)
         out.append(Span(name, start, min(end_lines[k], nxt) if k < len(end_lines) else nxt))
     return out
+
+
+def _asm_after_edit(old: list[str], old_spans: list[Span], new: list[str], edits: list[Edit]) -> list[Span]:
+    # A label's span depends only on the lines from it to the next label. Copy the spans that end
+    # (with the line before the next label) before an edit, scan again up to the first label after
+    # it, and go on from there.
+    out: list[Span] = []
+    k, e, delta = 0, 0, 0
+    while e < len(edits):
+        while k < len(old_spans) and old_spans[k].end < edits[e][0]:
+            out.append(_shifted([old_spans[k]], delta)[0])
+            k += 1
+        begin = out[-1].end if out else 0
+        # the first label after this edit; an edit that comes before it is scanned with this one
+        while True:
+            delta = edits[e][3] - edits[e][1]
+            nxt = next((j for j in range(k, len(old_spans)) if old_spans[j].start - 1 >= edits[e][1]), None)
+            if nxt is None or e + 1 == len(edits) or old_spans[nxt].start - 1 < edits[e + 1][0]:
+                break
+            e += 1
+        e += 1
+        stop = old_spans[nxt].start - 1 + delta if nxt is not None else len(new)
+        labels, end_lines = _asm_marks(new, begin, stop)
+        if nxt is None:
+            return out + _asm_spans_of(labels, end_lines, len(new))
+        labels.append((old_spans[nxt].name, stop + 1))
+        out += _asm_spans_of(labels, end_lines, len(new))[:-1]
+        k = nxt
+    return out + _shifted(old_spans[k:], delta)
 
 
 def enclosing(span_list: list[Span], line: int) -> Span | None:

@@ -21,8 +21,9 @@ SAFE_CONFIG = [
 SAFE_DIFF = ["--no-ext-diff", "--no-textconv", "--no-color", "-M"]
 SAFE_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_EXTERNAL_DIFF": "",
             "GIT_PAGER": "cat", "PAGER": "cat"}
+# --full-index: versions.py checks the file versions it derives against these blob ids
 FORMAT_PATCH = ["format-patch", "--stdout", "-k", "--no-stat", "--no-signature", "--no-binary",
-                "--no-notes", "--encode-email-headers", *SAFE_DIFF]
+                "--no-notes", "--encode-email-headers", "--full-index", *SAFE_DIFF]
 
 
 def safe_env() -> dict[str, str]:

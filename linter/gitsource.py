@@ -27,8 +27,8 @@ def open_repo(path: str = ".") -> git.Repo:
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise PatchError(os.path.abspath(path), "not inside a git repository "
                          "(give patch files, an mbox, or run from the kernel tree)") from None
-    # GitPython's own git processes (the cat-file that BlobReader reads through) get the safe
-    # configuration too: reading the index runs a repository's core.fsmonitor otherwise.
+    # GitPython's own git processes get the safe configuration too: reading the index runs a
+    # repository's core.fsmonitor otherwise.
     repo.git.set_persistent_git_options(c=SAFE_CONFIG[1::2])
     repo.git.update_environment(**SAFE_ENV)
     return repo
@@ -114,7 +114,7 @@ def series_from_staged(repo: git.Repo, wanted: Wanted | None) -> Series:
         base = resolve(repo, "HEAD")
     except PatchError:
         base = EMPTY_TREE  # the first commit of a repository
-    diff = run_git(repo, "diff", "--cached", *SAFE_DIFF, base).decode("utf-8", "replace")
+    diff = run_git(repo, "diff", "--cached", "--full-index", *SAFE_DIFF, base).decode("utf-8", "replace")
     series = Series([], repo_root=repo.working_tree_dir, revision=":staged")
     if not diff.strip():
         series.notes.append("nothing staged")
@@ -123,57 +123,3 @@ def series_from_staged(repo: git.Repo, wanted: Wanted | None) -> Series:
     series.patches.append(Patch(index=1, subject="staged change", source="index", patchset=patchset,
                                 other_files=others))
     return series
-
-
-class BlobReader:
-    """Post-image file text at a commit (or the index), through git's persistent cat-file process."""
-
-    def __init__(self, repo: git.Repo):
-        self.repo = repo
-        self._cache: dict[tuple[str, str], list[str] | None] = {}
-        self.blob_ids: dict[tuple[str, str], str] = {}   # (rev, path) → blob id, to share work
-
-    def prefetch(self, wanted: list[tuple[str | None, str]]) -> None:
-        """Read many file versions in one `git cat-file --batch` run: one request each through the
-        long-lived process costs a round trip per file, which is most of a small series' time."""
-        todo = [(rev, path) for rev, path in dict.fromkeys(wanted)
-                if (rev or "", path) not in self._cache and "\n" not in path]
-        if len(todo) < 2:
-            return
-        refs = [f"{rev}:{path}" if rev else f":{path}" for rev, path in todo]
-        try:
-            proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", "--batch"], input="\n".join(refs).encode() + b"\n",
-                                  capture_output=True, cwd=self.repo.working_tree_dir or self.repo.git_dir,
-                                  env=safe_env())
-        except OSError:
-            return  # the one-at-a-time path will say what is wrong
-        out, at = proc.stdout, 0
-        for (rev, path) in todo:
-            end = out.find(b"\n", at)
-            if end < 0:
-                return
-            header = out[at:end].split()
-            at = end + 1
-            if len(header) != 3 or header[1] != b"blob":
-                self._cache[(rev or "", path)] = None
-                continue
-            size = int(header[2])
-            data = out[at:at + size]
-            at += size + 1
-            self.blob_ids[(rev or "", path)] = header[0].decode()
-            self._cache[(rev or "", path)] = data.decode("utf-8", "replace").splitlines()
-
-    def lines(self, rev: str | None, path: str) -> list[str] | None:
-        """Lines of `path` at commit `rev` (None: the index). None when git does not have it."""
-        key = (rev or "", path)
-        if key not in self._cache:
-            ref = f"{rev}:{path}" if rev else f":{path}"
-            try:
-                blob_id, _, _, stream = self.repo.git.stream_object_data(ref)
-                data = stream.read()
-                self.blob_ids[key] = blob_id.decode() if isinstance(blob_id, bytes) else str(blob_id)
-                self._cache[key] = data.decode("utf-8", "replace").splitlines()
-            except (ValueError, git.GitCommandError, OSError):
-                self._cache[key] = None
-        return self._cache[key]
-

@@ -2,7 +2,8 @@
 functions or asm labels it changes.
 
 Which function a changed line belongs to, best source first:
-  1. the post-image file from git (the commit, or the index for a staged change);
+  1. the post-image file: derived from the series itself and checked against the blob id its
+     diff names, or read from git (the commit, or the index for a staged change): versions.py;
   2. for a patch file or stdin (b4 gives us those), the checkout's HEAD: it holds the pre-image
      when the patch is not applied yet (b4 am) and the post-image when it is (the tip of a b4 prep
      branch); the hunks' own lines must match HEAD's file to tell which, else HEAD is not used;
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 from unidiff import PatchedFile
 from unidiff.patch import Hunk
 
-from linter.csource import ASM_END, ASM_LABEL, ASM_PLAIN_LABEL, ASM_SUFFIXES, C_KEYWORDS, C_NAME, Span, enclosing, spans
+from linter.csource import (ASM_END, ASM_LABEL, ASM_PLAIN_LABEL, ASM_SUFFIXES, C_KEYWORDS, C_NAME, Span, enclosing, spans,
+                            spans_after_edit)
 from linter.profile import Profile
 from linter.series import Patch, Series
+from linter.versions import FileVersions, diff_blob_ids
 
 COMMENT_ONLY = re.compile(r"^\s*(/\*.*|\*.*|//.*|\*/)?\s*$")
 
@@ -62,44 +65,58 @@ class HunkMark:
 
 
 class SourceLookup:
-    """Post-image (or pre-image) function spans of a file, from git when a repository is at hand."""
+    """Function spans of the file versions a hunk's lines belong to; versions.py finds the
+    versions (by blob id, derived or read from git), this caches their spans by blob id."""
 
-    def __init__(self, blobs=None):
-        self.blobs = blobs                      # gitsource.BlobReader or None
-        self._spans: dict[tuple[str | None, str], list[Span] | None] = {}
+    def __init__(self, versions: FileVersions | None = None):
+        self.versions = versions
+        self._spans: dict[str, list[Span]] = {}
 
-    def file_spans(self, patch: Patch, path: str, post: bool) -> list[Span] | None:
-        if self.blobs is None:
+    def post_spans(self, patch: Patch, pf: PatchedFile, path: str) -> list[Span] | None:
+        if self.versions is None or pf.is_removed_file:
             return None
-        if patch.commit:
-            rev = patch.commit if post else f"{patch.commit}^"
-        elif patch.source == "index":
-            rev = None if post else "HEAD"    # the staged post-image is the index
-        else:
+        post = self.versions.post_image(pf, _rev_path(patch, path, post=True))
+        origin = self.versions.origins.get(post[0]) if post is not None else None
+        if origin is not None and post[0] not in self._spans:
+            # derived from its pre-image: scan only around the hunks
+            pre = self.versions.text(origin[0])
+            self._spans[post[0]] = spans_after_edit(pre[1].lines, self._spans_of(pre, path), post[1].lines,
+                                                    origin[1], path)
+        return self._spans_of(post, path)
+
+    def pre_spans(self, patch: Patch, pf: PatchedFile, path: str) -> list[Span] | None:
+        if self.versions is None or pf.is_added_file:
             return None
-        return self._rev_spans(rev, path)
+        return self._spans_of(self.versions.pre_image(pf, _rev_path(patch, path, post=False)), path)
 
     def head_spans(self, patch: Patch, pf: PatchedFile, pre_path: str, post_path: str):
         """(post spans, pre spans) from HEAD for a patch that is no commit: at most one is not None."""
-        if self.blobs is None or patch.commit or patch.source in ("git", "index"):
+        if self.versions is None or patch.commit or patch.source in ("git", "index"):
             return None, None
-        pre = None if pf.is_added_file else self.blobs.lines("HEAD", pre_path)
-        if pre is not None and _matches(pre, pf, post=False):
-            return None, self._rev_spans("HEAD", pre_path)
-        post = None if pf.is_removed_file else self.blobs.lines("HEAD", post_path)
-        if post is not None and _matches(post, pf, post=True):
-            return self._rev_spans("HEAD", post_path), None
+        for post, path, skip in ((False, pre_path, pf.is_added_file), (True, post_path, pf.is_removed_file)):
+            found = None if skip else self.versions.named(f"HEAD:{path}")
+            if found is not None and _matches(found[1].lines, pf, post=post):
+                spans_ = self._spans_of(found, path)
+                return (spans_, None) if post else (None, spans_)
         return None, None                     # HEAD is neither image (another base): use the hunks
 
-    def _rev_spans(self, rev: str | None, path: str) -> list[Span] | None:
-        lines = self.blobs.lines(rev, path)
-        if lines is None:
+    def _spans_of(self, version, path: str) -> list[Span] | None:
+        if version is None:
             return None
+        blob_id, text = version
         # one file version is often both a commit's post-image and the next one's pre-image
-        key = (self.blobs.blob_ids.get((rev or "", path)) or rev, path)
-        if key not in self._spans:
-            self._spans[key] = spans(lines, path)
-        return self._spans[key]
+        if blob_id not in self._spans:
+            self._spans[blob_id] = spans(text.lines, path)
+        return self._spans[blob_id]
+
+
+def _rev_path(patch: Patch, path: str, post: bool) -> str | None:
+    """Where git keeps this side of a patch's file when the diff names no usable blob id."""
+    if patch.commit:
+        return f"{patch.commit}:{path}" if post else f"{patch.commit}^:{path}"
+    if patch.source == "index":
+        return f":{path}" if post else f"HEAD:{path}"   # the staged post-image is the index
+    return None
 
 
 def _matches(lines: list[str], pf: PatchedFile, post: bool) -> bool:
@@ -115,10 +132,12 @@ def _matches(lines: list[str], pf: PatchedFile, post: bool) -> bool:
     return True
 
 
-def mark_series(series: Series, profile: Profile, blobs=None) -> list[HunkMark]:
-    lookup = SourceLookup(blobs)
-    if blobs is not None:
-        blobs.prefetch(_versions_needed(series))
+def mark_series(series: Series, profile: Profile, objects=None) -> list[HunkMark]:
+    """Marks of every hunk; `objects` (gitobjects.GitObjects) reads file versions from git."""
+    versions = FileVersions(objects) if objects is not None else None
+    if versions is not None:
+        versions.prefetch_bases([diff_blob_ids(pf) for patch in series.patches for pf in patch.patchset])
+    lookup = SourceLookup(versions)
     marks = []
     for patch in series.patches:
         for pf in patch.patchset:
@@ -126,28 +145,12 @@ def mark_series(series: Series, profile: Profile, blobs=None) -> list[HunkMark]:
     return marks
 
 
-def _versions_needed(series: Series) -> list[tuple[str | None, str]]:
-    """The (revision, path) of every file version marking will read: what file_spans() asks for."""
-    out = []
-    for patch in series.patches:
-        if not (patch.commit or patch.source == "index"):
-            continue
-        post_rev, pre_rev = (patch.commit, f"{patch.commit}^") if patch.commit else (None, "HEAD")
-        for pf in patch.patchset:
-            if not pf.is_removed_file:
-                out.append((post_rev, pf.path))
-            if pf.removed > 0 and not pf.is_added_file:
-                out.append((pre_rev, pf.source_file.removeprefix("a/")))
-    return out
-
-
 def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLookup) -> list[HunkMark]:
     path = pf.source_file[2:] if pf.is_removed_file and pf.source_file.startswith("a/") else pf.path
     pre_path = pf.source_file[2:] if pf.source_file.startswith("a/") else path
-    post_spans = None if pf.is_removed_file else lookup.file_spans(patch, path, post=True)
+    post_spans = lookup.post_spans(patch, pf, path)
     # removed lines belong to the function they were in: read the pre-image when there are any
-    removes = pf.removed > 0 and not pf.is_added_file
-    pre_spans = lookup.file_spans(patch, pre_path, post=False) if removes else None
+    pre_spans = lookup.pre_spans(patch, pf, pre_path) if pf.removed > 0 else None
     if post_spans is None and pre_spans is None:
         post_spans, pre_spans = lookup.head_spans(patch, pf, pre_path, path)
     out = []

@@ -67,3 +67,59 @@ def test_defined_labels_tell_global_from_local():
     lines = ["SYM_CODE_START(a)", "SYM_CODE_START_LOCAL(b)", "SYM_INNER_LABEL(c, SYM_L_GLOBAL)",
              "SYM_INNER_LABEL(d, SYM_L_LOCAL)", ".globl e", "e:", "f:"]
     assert defined_labels(lines) == [("a", True), ("b", False), ("c", True), ("d", False), ("e", True)]
+
+
+# -- spans after an edit: the same as scanning the whole new version ---------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from linter.csource import Span, spans_after_edit  # noqa: E402
+
+C_SHAPES = ["static int __init f%d(void)", "{", "}", "void g%d(int a,", "\t    int b)", "};", "", "\tx%d();",
+            "#ifdef CONFIG_X", "#endif", "/* c%d */", " * c", "struct ops o%d = {", "\t.f = f,", "int v%d;",
+            "label%d:", "\tif (a) {", "\t}", "  \t", "DEFINE_X(f%d)"]
+ASM_SHAPES = ["SYM_FUNC_START(f%d)", "SYM_FUNC_END(f%d)", "\tnop", "SYM_CODE_START_LOCAL(c%d)",
+              "SYM_INNER_LABEL(i%d, SYM_L_GLOBAL)", "SYM_CODE_END(c%d)", "l%d:", ".Ll%d:", "1:", "\tcall f%d", "",
+              "ENTRY(e%d)", "END(e%d)", "\tELFNOTE(Xen, 1, f%d)"]
+
+
+def _lines(shapes):
+    """Lines of those shapes, the first three (what starts and ends a function) the most often."""
+    shape = st.one_of(st.sampled_from(shapes[:3]), st.sampled_from(shapes))
+    return st.lists(st.tuples(shape, st.integers(0, 3)).map(
+        lambda t: t[0] % t[1] if "%d" in t[0] else t[0]), max_size=40)
+
+
+@st.composite
+def _edited(draw, shapes):
+    """(old lines, new lines, edits): new is old with a few stretches replaced."""
+    old = draw(_lines(shapes))
+    cuts = sorted(draw(st.lists(st.integers(0, len(old)), max_size=6)))
+    new, edits, at = [], [], 0
+    for a, b in zip(cuts[::2], cuts[1::2]):
+        new += old[at:a]
+        repl = draw(_lines(shapes).map(lambda xs: xs[:6]))
+        edits.append((a, b, len(new), len(new) + len(repl)))
+        new += repl
+        at = b
+    return old, new + old[at:], edits
+
+
+def test_spans_after_an_edit_that_removes_a_closing_brace():
+    old = ["int f(void)", "{", "}", "int g(void)", "{", "}"]
+    new = ["int f(void)", "{", "\tx();", "int g(void)", "{", "}"]
+    assert spans_after_edit(old, spans(old, "x.c"), new, [(2, 3, 2, 3)], "x.c") == [Span("f", 1, 6)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(_edited(C_SHAPES), st.sampled_from(["x.c", "x.S"]))
+def test_spans_after_an_edit_are_the_spans_of_the_new_version_c(case, path):
+    old, new, edits = case
+    assert spans_after_edit(old, spans(old, path), new, edits, path) == spans(new, path)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_edited(ASM_SHAPES), st.sampled_from(["x.S", "x.c"]))
+def test_spans_after_an_edit_are_the_spans_of_the_new_version_asm(case, path):
+    old, new, edits = case
+    assert spans_after_edit(old, spans(old, path), new, edits, path) == spans(new, path)

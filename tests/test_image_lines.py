@@ -165,14 +165,15 @@ def test_same_name_statics_through_dwarf(built):
 
 
 def el211_findings(built, which: str, spec: str):
-    from linter.gitsource import BlobReader, open_repo, series_from_range
+    from linter.gitobjects import GitObjects
+    from linter.gitsource import open_repo, series_from_range
     from linter.marks import mark_series
     from rules import el211_one_path_change as el211
 
     profile = load_profile()
     repo = open_repo(str(built["tree"]))
     series = series_from_range(repo, spec, None)
-    marks = mark_series(series, profile, BlobReader(repo))
+    marks = mark_series(series, profile, GitObjects(repo.working_tree_dir))
     ctx = Context(series=series, marks=marks, profile=profile, image_path=str(built[which]), use_cache=False)
     return list(el211.check(ctx))
 

@@ -90,14 +90,15 @@ def test_el210_native_only_init_call(example_images, relocs):
 
 
 def test_el211_changed_functions_on_some_paths(example_images):
-    from linter.gitsource import BlobReader, open_repo, series_from_range
+    from linter.gitobjects import GitObjects
+    from linter.gitsource import open_repo, series_from_range
     from linter.marks import mark_series
     from rules import el211_one_path_change as el211
 
     profile = load_profile()
     repo = open_repo(str(example_images.head_tree))
     series = series_from_range(repo, "master~3..master", None)
-    marks = mark_series(series, profile, BlobReader(repo))
+    marks = mark_series(series, profile, GitObjects(repo.working_tree_dir))
     ctx = Context(series=series, marks=marks, profile=profile, image_path=str(example_images.head_norela),
                   use_cache=False)
     found = [(f.patch, f.file, f.symbol, f.paths) for f in el211.check(ctx)]

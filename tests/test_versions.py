@@ -1,0 +1,112 @@
+"""File versions derived from a series' own hunks, checked against git's blob ids (versions.py)."""
+
+from __future__ import annotations
+
+import subprocess
+
+from gitrepo import GitRepo
+
+from linter.gitobjects import GitObjects
+from linter.series import series_from_bytes
+from linter.versions import FileVersions, Text, apply_hunks, diff_blob_ids
+
+C_FILE = "".join(f"static int f{n}(void)\n{{\n\treturn {n};\n}}\n\n" for n in range(40))
+
+
+def _series(repo: GitRepo, spec: str, *extra: str):
+    return series_from_bytes(repo.mbox(spec, *extra), spec, None)
+
+
+def _blob(repo: GitRepo, rev: str, path: str) -> bytes:
+    return subprocess.run(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=repo.path, capture_output=True,
+                          check=True).stdout
+
+
+def _edits_of_every_kind(repo: GitRepo) -> list[str]:
+    """Commits that change files in every way a diff can: returns them, oldest first."""
+    repo.write("a.c", C_FILE)
+    repo.write("noeol.txt", b"one\ntwo")
+    repo.write("crlf.c", b"int a;\r\nint b;\r\n")
+    repo.write("latin1.c", b"/* caf\xe9 */\nint x;\n")
+    repo.write("feed.c", b"int a;\n\x0c\nint b;\n")
+    repo.write("gone.c", "int gone;\n")
+    repo.commit("base")
+    commits = []
+    repo.edit("a.c", "\treturn 3;\n", "\treturn 33;\n\tcall();\n")
+    repo.edit("a.c", "\treturn 30;\n", "\treturn 300;\n")
+    commits.append(repo.commit("two hunks"))
+    repo.write("noeol.txt", b"one\ntwo\nthree\n")                 # a newline at the end, and a line
+    repo.write("crlf.c", b"int a;\r\nint c;\r\nint b;\r\n")
+    repo.write("latin1.c", b"/* caf\xe9 */\nint y;\n")
+    repo.write("feed.c", b"int a;\n\x0c\nint b;\nint c;\n")
+    commits.append(repo.commit("line ends, encodings, form feeds"))
+    repo.write("noeol.txt", b"one\ntwo\nthree")                   # and the newline gone again
+    repo.write("new.c", "int fresh;\n")
+    (repo.path / "gone.c").unlink()
+    repo.edit("a.c", "static int f0(void)\n{\n\treturn 0;\n}\n\n", "")
+    commits.append(repo.commit("a new file, a deleted file, the first lines removed"))
+    repo.write("a.c", repo.read("a.c") + "static int tail(void)\n{\n}\n")
+    repo.write("empty.c", "")
+    commits.append(repo.commit("lines at the end, an empty file"))
+    return commits
+
+
+def test_every_version_is_derived_exactly_and_only_the_first_ones_are_read(tmp_path):
+    repo = GitRepo(tmp_path / "r")
+    commits = _edits_of_every_kind(repo)
+    series = _series(repo, "HEAD~4..HEAD", "--full-index")
+    versions = FileVersions(GitObjects(str(repo.path)))
+    versions.prefetch_bases([diff_blob_ids(pf) for p in series.patches for pf in p.patchset])
+    read_first = versions.read
+    for patch, commit in zip(series.patches, commits):
+        for pf in patch.patchset:
+            if pf.is_removed_file:
+                continue
+            blob_id, text = versions.post_image(pf)
+            assert text.to_bytes() == _blob(repo, commit, pf.path), (commit, pf.path)
+            assert blob_id == repo.git("rev-parse", f"{commit}:{pf.path}").strip()
+    assert read_first == 6                     # the base version of each changed file, once
+    # afterwards every later version is derived, but for the Latin-1 file's: the patch text is read
+    # as UTF-8 (with replacement characters), so its lines do not match and git has the version
+    assert versions.read == read_first + 1
+    assert versions.derived == sum(1 for p in series.patches for pf in p.patchset if not pf.is_removed_file) - 1
+
+
+def test_abbreviated_ids_of_format_patch_files_are_enough(tmp_path):
+    repo = GitRepo(tmp_path / "r")
+    commits = _edits_of_every_kind(repo)
+    series = _series(repo, "HEAD~4..HEAD")     # format-patch's default: abbreviated ids
+    versions = FileVersions(GitObjects(str(repo.path)))
+    pf = next(pf for pf in series.patches[-1].patchset if pf.path == "a.c")
+    assert len(diff_blob_ids(pf)[1]) < 40
+    blob_id, text = versions.post_image(pf)
+    assert text.to_bytes() == _blob(repo, commits[-1], "a.c") and len(blob_id) == 40
+    assert versions.derived == 1
+
+
+def test_a_hunk_that_does_not_fit_is_not_applied_and_the_version_is_read_from_git(tmp_path):
+    repo = GitRepo(tmp_path / "r")
+    _edits_of_every_kind(repo)
+    series = _series(repo, "HEAD~4..HEAD~3", "--full-index")
+    pf = next(pf for pf in series.patches[0].patchset if pf.path == "a.c")
+    other = Text.from_bytes(C_FILE.replace("\treturn 3;\n", "\treturn 4;\n").encode())
+    assert apply_hunks(other, pf) is None      # its removed line is not there
+    shifted = Text.from_bytes(b"/* one more line */\n" + C_FILE.encode())
+    assert apply_hunks(shifted, pf) is None    # not at its place either
+    # a hand-edited patch: its index line names the real blobs, a context line was changed
+    edited = repo.mbox("HEAD~4..HEAD~3", "--full-index").replace(b" static int f3(void)\n", b" static int f3(int)\n")
+    pf = next(pf for pf in series_from_bytes(edited, "edited", None).patches[0].patchset if pf.path == "a.c")
+    versions = FileVersions(GitObjects(str(repo.path)))
+    blob_id, text = versions.post_image(pf)
+    assert text.to_bytes() == _blob(repo, "HEAD~3", "a.c") and versions.derived == 0 and versions.read == 2
+
+
+def test_without_a_repository_or_ids_nothing_is_made_up(tmp_path):
+    repo = GitRepo(tmp_path / "r")
+    _edits_of_every_kind(repo)
+    series = _series(repo, "HEAD~4..HEAD~3", "--full-index")
+    pf = next(pf for pf in series.patches[0].patchset if pf.path == "a.c")
+    assert FileVersions(None).post_image(pf) is None
+    plain = series_from_bytes(b"--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n", "plain diff", None).patches[0].patchset[0]
+    assert diff_blob_ids(plain) == (None, None)
+    assert FileVersions(GitObjects(str(repo.path))).post_image(plain) is None
