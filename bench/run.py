@@ -23,6 +23,7 @@ from pathlib import Path
 
 import diff_bench
 import image_bench
+import install
 from report import markdown, readme_section
 
 
@@ -70,12 +71,11 @@ def main() -> int:
     args = parser.parse_args()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    python = sys.executable
-    entrylint = str(Path(sys.executable).with_name("entrylint"))
+    log = lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    python, entrylint = install.installed(work, log)
     env = bench_env(work)
     os.environ.clear()
     os.environ.update(env)     # the profiler and the import probe run under the same settings
-    log = lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True)  # noqa: E731
     results = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": machine(),
                "reps": args.reps, "load_before": os.getloadavg()}
     if args.only in (None, "diff"):

@@ -163,7 +163,8 @@ def _commit_with_patch_id(repo, start: str, end: str, stdin: bytes) -> str | Non
     wanted = _patch_ids(repo, stdin)
     if not wanted:
         return None
-    from linter.gitsource import SAFE_DIFF, run_git
+    from linter.gitsafe import SAFE_DIFF
+    from linter.gitsource import run_git
 
     try:
         log = run_git(repo, "log", "-p", "--no-merges", "--format=commit %H", *SAFE_DIFF, f"{start}..{end}")

@@ -115,10 +115,11 @@ def _clear_progress() -> None:
 
 
 def dispatch(args) -> int:
+    args.early = None
     if args.command == "check":
-        from linter.gitsafe import start_early
+        from linter import gitearly
 
-        args.early = start_early(args.sources, args.staged)   # git works while Python imports
+        args.early = gitearly.start(args.sources, args.staged)   # git works while Python imports
         from linter.cmd_check import run
     elif args.command == "entries":
         from linter.cmd_entries import run
@@ -129,6 +130,8 @@ def dispatch(args) -> int:
     try:
         return run(args)
     finally:
+        if args.early is not None:
+            args.early.stop()
         _clear_progress()
 
 

@@ -22,8 +22,9 @@ def _is_file_source(src: str) -> bool:
     return src == "-" or os.path.lexists(src)
 
 
-def load_series(args, profile: Profile) -> Series | None:
-    """The Series the arguments name (its repo_root: the git work tree, when one is at hand)."""
+def load_series(args, profile: Profile, marker=None) -> Series | None:
+    """The Series the arguments name (its repo_root: the git work tree, when one is at hand).
+    `marker` (marks.SeriesMarker) may mark patches while the rest are still being read."""
     wanted = profile.wants
     files = [s for s in args.sources if _is_file_source(s)]
     revisions = [s for s in args.sources if not _is_file_source(s)]
@@ -47,11 +48,14 @@ def load_series(args, profile: Profile) -> Series | None:
             series = per_patch_view(series, find_repo(".") if series.repo_root else None, stdin, wanted)
         return series
     if args.staged or revisions:
+        early, root = getattr(args, "early", None), find_repo_root(".")
+        series = early.series(wanted, root, marker.add if marker else None) if early is not None and root else None
+        if series is not None:
+            return series
         from linter.gitsource import open_repo, series_from_range, series_from_staged
 
         repo = open_repo(".")
-        return series_from_staged(repo, wanted) if args.staged else series_from_range(repo, revisions[0], wanted,
-                                                                                  getattr(args, "early", None))
+        return series_from_staged(repo, wanted) if args.staged else series_from_range(repo, revisions[0], wanted)
     if args.image or args.base_image:
         return None
     raise ConfigError("entrylint check", "nothing to check: give a git range, patch files, - for stdin, or --staged")
@@ -89,13 +93,23 @@ def check(args, profile: Profile, config: Config) -> RunResult:
     for rid in config.severity:
         if rid not in ALL:
             raise ConfigError(src, f"key 'severity.{rid}' names no entrylint rule")
-    series = load_series(args, profile)
-    marks = []
-    if series is not None:
-        from linter.gitobjects import GitObjects
-        from linter.marks import mark_series
+    from linter.gitobjects import GitObjects
+    from linter.marks import SeriesMarker
 
-        marks = mark_series(series, profile, GitObjects(series.repo_root) if series.repo_root else None)
+    root = find_repo_root(".")
+    opened = [GitObjects(root)] if root else []
+    try:
+        marker = SeriesMarker(profile, opened[0] if opened else None)
+        series = load_series(args, profile, marker)
+        marks = []
+        if series is not None:
+            if series.repo_root != root:   # (found by GitPython, spelled otherwise: take its word)
+                opened += [GitObjects(series.repo_root)] if series.repo_root else []
+                marker = SeriesMarker(profile, opened[-1] if series.repo_root else None)
+            marks = marker.catch_up(series)
+    finally:
+        for objects in opened:
+            objects.close()
     for image in (args.image, args.base_image):
         if image and not os.path.exists(image):
             raise ConfigError(image, "no such image file")

@@ -88,6 +88,10 @@ def _shifted(spans_: list[Span], delta: int) -> list[Span]:
     return [Span(s.name, s.start + delta, s.end + delta) for s in spans_] if delta else list(spans_)
 
 
+def _moved(span: Span, delta: int) -> Span:
+    return Span(span.name, span.start + delta, span.end + delta) if delta else span
+
+
 def _c_after_edit(old: list[str], old_spans: list[Span], new: list[str], edits: list[Edit]) -> list[Span]:
     # The scan's state after a function's closing "}" does not depend on anything before it. So:
     # copy old's functions up to the last one that closes before an edit, scan from there past
@@ -97,7 +101,7 @@ def _c_after_edit(old: list[str], old_spans: list[Span], new: list[str], edits: 
     at, k, e, delta = 0, 0, 0, 0     # old line where old and new agree; next old span; next edit
     while e < len(edits):
         while k < len(old_spans) and old_spans[k].end - 1 < edits[e][0] and old_spans[k].end in old_closes:
-            out.append(_shifted([old_spans[k]], delta)[0])
+            out.append(_moved(old_spans[k], delta))
             at = old_spans[k].end
             k += 1
         resynced = False
@@ -167,7 +171,7 @@ def _asm_after_edit(old: list[str], old_spans: list[Span], new: list[str], edits
     k, e, delta = 0, 0, 0
     while e < len(edits):
         while k < len(old_spans) and old_spans[k].end < edits[e][0]:
-            out.append(_shifted([old_spans[k]], delta)[0])
+            out.append(_moved(old_spans[k], delta))
             k += 1
         begin = out[-1].end if out else 0
         # the first label after this edit; an edit that comes before it is scanned with this one

@@ -1,8 +1,9 @@
-"""Objects out of a git repository, many at a time, through one `git cat-file --batch` run.
+"""Objects out of a git repository, one `git cat-file --batch` process serving them all.
 
 Plain subprocess with gitsafe's options, no GitPython: this sits on the diff check's hot path,
-where GitPython's import alone (~40 ms) would be a quarter of the run, and one request at a time
-through GitPython's persistent cat-file costs a round trip per object.
+where GitPython's import alone (~40 ms) would be a quarter of the run. The process starts at the
+first request and answers each in turn (a round trip costs well under a millisecond), so the
+marks can ask for a file's first version the moment a patch arrives (gitearly.py).
 """
 
 from __future__ import annotations
@@ -15,34 +16,44 @@ from linter.gitsafe import SAFE_CONFIG, safe_env
 class GitObjects:
     def __init__(self, root: str):
         self.root = root
+        self._proc: subprocess.Popen | None = None
+        self._broken = False
 
-    def read(self, names: list[str]) -> dict[str, tuple[str, bytes]]:
-        """name → (full object id, content) for each name (a blob id, full or abbreviated,
-        "rev:path" or ":path" for the index) that is a blob in the repository; the others are
-        left out (missing, ambiguous, not a blob, or git could not run)."""
-        names = [n for n in names if n and "\n" not in n]
-        if not names:
-            return {}
+    def get(self, name: str) -> tuple[str, bytes] | None:
+        """(full object id, content) of `name` (a blob id, full or abbreviated, "rev:path", or
+        ":path" for the index) when it is a blob in the repository; else None (missing,
+        ambiguous, not a blob, or git could not run)."""
+        if not name or "\n" in name or self._broken:
+            return None
         try:
-            proc = subprocess.run(["git", *SAFE_CONFIG, "cat-file", "--batch"],
-                                  input="\n".join(names).encode("utf-8", "surrogateescape") + b"\n",
-                                  capture_output=True, cwd=self.root, env=safe_env())
+            if self._proc is None:
+                self._proc = subprocess.Popen(["git", *SAFE_CONFIG, "cat-file", "--batch"], cwd=self.root,
+                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.DEVNULL, env=safe_env())
+            self._proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            self._proc.stdin.flush()
+            fields = self._proc.stdout.readline().rstrip(b"\n").split(b" ")
+            if not _object_header(fields):       # "<name> missing", "<name> ambiguous", or git died
+                return None
+            size = int(fields[2])
+            data = self._proc.stdout.read(size + 1)  # the content, then a newline
         except OSError:
-            return {}
-        out, at, found = proc.stdout, 0, {}
-        for name in names:
-            end = out.find(b"\n", at)
-            if end < 0:
-                break
-            header = out[at:end].split(b" ")
-            at = end + 1
-            if not _object_header(header):     # "<name> missing", "<name> ambiguous"
-                continue
-            size = int(header[2])
-            if header[1] == b"blob":
-                found[name] = (header[0].decode(), out[at:at + size])
-            at += size + 1                     # content, then a newline
-        return found
+            self._broken = True
+            return None
+        if len(data) != size + 1:
+            self._broken = True
+            return None
+        return (fields[0].decode(), data[:size]) if fields[1] == b"blob" else None
+
+    def close(self) -> None:
+        if self._proc is not None:
+            for stream in (self._proc.stdin, self._proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self._proc.wait()
+            self._proc = None
 
 
 def _object_header(fields: list[bytes]) -> bool:

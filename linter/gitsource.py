@@ -9,16 +9,14 @@ the same email parser as patch files (series.py).
 from __future__ import annotations
 
 import os
-import subprocess
 
 import git
 
 from linter.errors import PatchError
-from linter.gitsafe import FORMAT_PATCH, SAFE_CONFIG, SAFE_DIFF, SAFE_ENV, safe_env
-from linter.series import Patch, Series, Wanted, parse_diff, series_from_bytes
+from linter.gitsafe import FORMAT_PATCH, SAFE_CONFIG, SAFE_ENV, STAGED_DIFF, safe_env
+from linter.series import Series, Wanted, merge_notes, series_from_bytes, series_from_staged_diff
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-# the safe options live in gitsafe.py, which cli.py imports before anything heavy
 
 
 def open_repo(path: str = ".") -> git.Repo:
@@ -61,9 +59,9 @@ def resolve(repo: git.Repo, rev: str) -> str:
         raise PatchError(rev, f"unknown revision in {repo.working_tree_dir}") from None
 
 
-def series_from_range(repo: git.Repo, spec: str, wanted: Wanted | None, early=None) -> Series:
-    """`base..head`, `base...head`, or a single commit. `early`: a gitsafe.EarlyFormatPatch of the
-    same plain range, started before the imports; its output is the same as running it here."""
+def series_from_range(repo: git.Repo, spec: str, wanted: Wanted | None) -> Series:
+    """`base..head`, `base...head`, or a single commit, each revision checked and any failure
+    explained. (A plain range that git reads without complaint takes gitearly.py's faster road.)"""
     notes: list[str] = []
     if ".." in spec:
         sym = "..." if "..." in spec else ".."
@@ -82,17 +80,11 @@ def series_from_range(repo: git.Repo, spec: str, wanted: Wanted | None, early=No
         parents = run_git(repo, "rev-list", "--parents", "-n", "1", head).decode().split()[1:]
         revs = [f"{head}^!"] if parents else ["--root", "-1", head]
     listing = run_git(repo, "rev-list", "--reverse", "--parents", *[r for r in revs if r != "--root"]).decode()
-    commits = [ln.split() for ln in listing.splitlines() if ln.strip()]
-    for fields in commits:
-        if len(fields) > 2:
-            notes.append(f"merge commit {fields[0][:12]} skipped (a series is checked commit by commit)")
-    if not any(len(f) <= 2 for f in commits):
-        raise PatchError(spec, "no commits to check in this range" if not commits else "range holds only merge commits")
-    mbox = early.result() if early is not None and early.spec == spec else None
-    if mbox is None:
-        mbox = run_git(repo, *FORMAT_PATCH, *revs)
-    series = series_from_bytes(mbox, spec, wanted)
-    series.notes = notes + series.notes
+    merges, singles = merge_notes(listing)
+    if not singles:
+        raise PatchError(spec, "range holds only merge commits" if merges else "no commits to check in this range")
+    series = series_from_bytes(run_git(repo, *FORMAT_PATCH, *revs), spec, wanted)
+    series.notes = notes + merges + series.notes
     series.repo_root = repo.working_tree_dir
     series.revision = spec
     for patch in series.patches:
@@ -114,12 +106,5 @@ def series_from_staged(repo: git.Repo, wanted: Wanted | None) -> Series:
         base = resolve(repo, "HEAD")
     except PatchError:
         base = EMPTY_TREE  # the first commit of a repository
-    diff = run_git(repo, "diff", "--cached", "--full-index", *SAFE_DIFF, base).decode("utf-8", "replace")
-    series = Series([], repo_root=repo.working_tree_dir, revision=":staged")
-    if not diff.strip():
-        series.notes.append("nothing staged")
-        return series
-    patchset, others = parse_diff(diff, "staged change", wanted, series.notes)
-    series.patches.append(Patch(index=1, subject="staged change", source="index", patchset=patchset,
-                                other_files=others))
-    return series
+    diff = run_git(repo, *STAGED_DIFF, base).decode("utf-8", "replace")
+    return series_from_staged_diff(diff, repo.working_tree_dir, wanted)

@@ -24,7 +24,7 @@ from linter.csource import (ASM_END, ASM_LABEL, ASM_PLAIN_LABEL, ASM_SUFFIXES, C
                             spans_after_edit)
 from linter.profile import Profile
 from linter.series import Patch, Series
-from linter.versions import FileVersions, diff_blob_ids
+from linter.versions import FileVersions
 
 COMMENT_ONLY = re.compile(r"^\s*(/\*.*|\*.*|//.*|\*/)?\s*$")
 
@@ -132,17 +132,39 @@ def _matches(lines: list[str], pf: PatchedFile, post: bool) -> bool:
     return True
 
 
-def mark_series(series: Series, profile: Profile, objects=None) -> list[HunkMark]:
-    """Marks of every hunk; `objects` (gitobjects.GitObjects) reads file versions from git."""
-    versions = FileVersions(objects) if objects is not None else None
-    if versions is not None:
-        versions.prefetch_bases([diff_blob_ids(pf) for patch in series.patches for pf in patch.patchset])
-    lookup = SourceLookup(versions)
-    marks = []
-    for patch in series.patches:
+class SeriesMarker:
+    """Marks patch by patch, so that a series can be marked while git still writes it (gitearly.py).
+    `objects` (gitobjects.GitObjects) reads file versions from git."""
+
+    def __init__(self, profile: Profile, objects=None):
+        self.profile = profile
+        self.objects = objects
+        self.reset()
+
+    def reset(self) -> None:
+        self.lookup = SourceLookup(FileVersions(self.objects) if self.objects is not None else None)
+        self.marks: list[HunkMark] = []
+        self._marked: list[Patch] = []   # the patches marked, in order
+
+    def add(self, patch: Patch) -> None:
+        self._marked.append(patch)
         for pf in patch.patchset:
-            marks += mark_file(patch, pf, profile, lookup)
-    return marks
+            self.marks += mark_file(patch, pf, self.profile, self.lookup)
+
+    def catch_up(self, series: Series) -> list[HunkMark]:
+        """The marks of the whole series: what came in early, if it is the series' beginning, and
+        the rest now."""
+        done = len(self._marked)
+        if len(series.patches) < done or any(a is not b for a, b in zip(series.patches, self._marked)):
+            self.reset()
+            done = 0
+        for patch in series.patches[done:]:
+            self.add(patch)
+        return self.marks
+
+
+def mark_series(series: Series, profile: Profile, objects=None) -> list[HunkMark]:
+    return SeriesMarker(profile, objects).catch_up(series)
 
 
 def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLookup) -> list[HunkMark]:

@@ -285,8 +285,20 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
                              trailers=trailers_of(message), patchset=patchset, other_files=others)], notes)
     chunks, junk = _split_mbox(data, starts)
     notes = [f"{source}: {junk} bytes before the first message ignored"] if junk and data[:junk].strip() else []
+    series = series_from_messages(chunks, source, wanted, first_index, notes)
+    if not series.patches and require_patch:
+        raise _no_patch(source, series.notes)
+    return series
+
+
+def series_from_messages(messages, source: str, wanted: Wanted | None, first_index: int = 1,
+                         notes: list[str] | None = None, on_patch: Callable[[Patch], None] | None = None) -> Series:
+    """A Series of the patches among `messages` (each one mail's bytes; any iterable, so that a git
+    process's output can be read while git still writes it), with notes on what was skipped.
+    `on_patch` sees each patch as soon as it is read (marks.SeriesMarker.add)."""
+    notes = notes if notes is not None else []
     patches: list[Patch] = []
-    for n, chunk in enumerate(chunks, 1):
+    for n, chunk in enumerate(messages, 1):
         if not _looks_like_mail(chunk):
             notes.append(f"{source}: message {n} has no mail headers; skipped")
             continue
@@ -298,9 +310,29 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
             notes.append(f"{source}: {what} '{subject}' skipped")
             continue
         patches.append(patch)
-    if not patches and require_patch:
-        raise _no_patch(source, notes)
+        if on_patch is not None:
+            on_patch(patch)
     return Series(patches, notes)
+
+
+def series_from_staged_diff(diff: str, repo_root: str | None, wanted: Wanted | None) -> Series:
+    """The staged change (`git diff --cached` against HEAD) as a one-patch Series."""
+    series = Series([], repo_root=repo_root, revision=":staged")
+    if not diff.strip():
+        series.notes.append("nothing staged")
+        return series
+    patchset, others = parse_diff(diff, "staged change", wanted, series.notes)
+    series.patches.append(Patch(index=1, subject="staged change", source="index", patchset=patchset,
+                                other_files=others))
+    return series
+
+
+def merge_notes(rev_list_parents: str) -> tuple[list[str], int]:
+    """Notes on the merge commits of a `git rev-list --parents` listing, and how many commits are no merge."""
+    commits = [ln.split() for ln in rev_list_parents.splitlines() if ln.strip()]
+    notes = [f"merge commit {fields[0][:12]} skipped (a series is checked commit by commit)"
+             for fields in commits if len(fields) > 2]
+    return notes, sum(1 for fields in commits if len(fields) <= 2)
 
 
 def _no_patch(source: str, notes: list[str]) -> PatchError:

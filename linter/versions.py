@@ -110,7 +110,8 @@ def apply_hunks(pre: Text, pf: PatchedFile) -> tuple[Text, list[Edit]] | None:
 
 
 class FileVersions:
-    """File texts by blob id, read from git (gitobjects.GitObjects) or derived from the series."""
+    """File texts by blob id, read from git (gitobjects.GitObjects) or derived from the series: the
+    first version of each file is read when a patch first needs it, the later ones derived."""
 
     def __init__(self, objects=None):
         self.objects = objects
@@ -120,23 +121,11 @@ class FileVersions:
         self.derived = 0                               # counts, for tests and bench/
         self.read = 0
 
-    def prefetch_bases(self, pairs: list[tuple[str | None, str | None]]) -> None:
-        """Read in one git run every pre-image id that no earlier post-image id of the series
-        names: the files' first versions. `pairs`: the (pre, post) ids in series order."""
-        made: list[str] = []
-        bases = []
-        for pre, post in pairs:
-            if pre and not any(_same(pre, m) for m in made):
-                bases.append(pre)
-            if post:
-                made.append(post)
-        self._read(bases)
-
     def text(self, blob_id: str) -> tuple[str, Text] | None:
         """(full id, text) of a full or abbreviated blob id, read from git when not known yet."""
         known = self._known(blob_id)
         if known is None:
-            self._read([blob_id])
+            self._read(blob_id)
             known = self._by_name.get(blob_id)
         return (known, self._by_id[known]) if known else None
 
@@ -171,7 +160,7 @@ class FileVersions:
         if not name:
             return None
         if name not in self._by_name:
-            self._read([name])
+            self._read(name)
         full = self._by_name.get(name)
         return (full, self._by_id[full]) if full else None
 
@@ -180,19 +169,11 @@ class FileVersions:
             return blob_id
         return next((full for full in self._by_id if full.startswith(blob_id)), None)
 
-    def _read(self, names: list[str]) -> None:
-        names = [n for n in dict.fromkeys(names) if n not in self._by_name]
-        if not names:
+    def _read(self, name: str) -> None:
+        if name in self._by_name:
             return
-        found = self.objects.read(names) if self.objects is not None else {}
-        for name in names:
-            got = found.get(name)
-            self._by_name[name] = got[0] if got else None
-            if got:
-                self._by_id.setdefault(got[0], Text.from_bytes(got[1]))
-                self.read += 1
-
-
-def _same(a: str, b: str) -> bool:
-    """Do two blob ids, either possibly abbreviated, name the same object?"""
-    return a.startswith(b) or b.startswith(a)
+        got = self.objects.get(name) if self.objects is not None else None
+        self._by_name[name] = got[0] if got else None
+        if got:
+            self._by_id.setdefault(got[0], Text.from_bytes(got[1]))
+            self.read += 1

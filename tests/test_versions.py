@@ -55,9 +55,8 @@ def test_every_version_is_derived_exactly_and_only_the_first_ones_are_read(tmp_p
     repo = GitRepo(tmp_path / "r")
     commits = _edits_of_every_kind(repo)
     series = _series(repo, "HEAD~4..HEAD", "--full-index")
-    versions = FileVersions(GitObjects(str(repo.path)))
-    versions.prefetch_bases([diff_blob_ids(pf) for p in series.patches for pf in p.patchset])
-    read_first = versions.read
+    objects = GitObjects(str(repo.path))
+    versions = FileVersions(objects)
     for patch, commit in zip(series.patches, commits):
         for pf in patch.patchset:
             if pf.is_removed_file:
@@ -65,11 +64,28 @@ def test_every_version_is_derived_exactly_and_only_the_first_ones_are_read(tmp_p
             blob_id, text = versions.post_image(pf)
             assert text.to_bytes() == _blob(repo, commit, pf.path), (commit, pf.path)
             assert blob_id == repo.git("rev-parse", f"{commit}:{pf.path}").strip()
-    assert read_first == 6                     # the base version of each changed file, once
-    # afterwards every later version is derived, but for the Latin-1 file's: the patch text is read
-    # as UTF-8 (with replacement characters), so its lines do not match and git has the version
-    assert versions.read == read_first + 1
+    objects.close()
+    # read from git: the first version of each of the 5 files changed after the base (not the
+    # deleted one's, nothing asked for it), and the Latin-1 file's second: the patch text is read
+    # as UTF-8 (with replacement characters), so its lines do not match and git has the version.
+    # Every other version is derived.
+    assert versions.read == 5 + 1
     assert versions.derived == sum(1 for p in series.patches for pf in p.patchset if not pf.is_removed_file) - 1
+
+
+def test_git_objects_answers_what_it_has_and_nothing_else(tmp_path):
+    repo = GitRepo(tmp_path / "r")
+    _edits_of_every_kind(repo)
+    objects = GitObjects(str(repo.path))
+    blob_id = repo.git("rev-parse", "HEAD:a.c").strip()
+    assert objects.get("HEAD:a.c") == (blob_id, _blob(repo, "HEAD", "a.c"))
+    assert objects.get(blob_id[:10]) == (blob_id, _blob(repo, "HEAD", "a.c"))
+    assert objects.get("HEAD:empty.c") == (repo.git("rev-parse", "HEAD:empty.c").strip(), b"")
+    for name in ("HEAD:no such file", "HEAD", "HEAD^{tree}", "0" * 40, "", "HEAD:a.c\nHEAD:a.c"):
+        assert objects.get(name) is None, name     # missing, a commit, a tree, nothing, two requests
+    assert objects.get("HEAD~1:noeol.txt") == (repo.git("rev-parse", "HEAD~1:noeol.txt").strip(), b"one\ntwo\nthree")
+    objects.close()
+    assert GitObjects(str(tmp_path / "not a repository")).get("HEAD:a.c") is None
 
 
 def test_abbreviated_ids_of_format_patch_files_are_enough(tmp_path):
