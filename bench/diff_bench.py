@@ -1,8 +1,8 @@
 """Diff side (issue 2): entrylint on a 100-patch series against checkpatch.pl on the same series.
 
 Measured side by side in one run: `python -c pass` (the floor), `entrylint check BASE..HEAD`
-(git range), `entrylint check *.patch` (files), `checkpatch.pl --no-tree --terse *.patch` and
-`entrylint check --staged` on a diff-only change. Then one `python -X importtime` run of the staged
+(git range), `entrylint check *.patch` (files), `checkpatch.pl --no-tree --terse` on the files and
+on the range (`--git`), and `entrylint check --staged` on a diff-only change. Then one `python -X importtime` run of the staged
 check shows which modules it imports (numpy, elftools and capstone must not be among them), and,
 when entrylint misses the 10x target, one cProfile run of the range check names the hot spots.
 """
@@ -23,6 +23,9 @@ TREE_SLICE = ["arch/x86", "init"]
 HEAVY = ("numpy", "elftools", "capstone")
 TARGET = 10.0
 STAGED_FILE = "arch/x86/xen/enlighten_pv.c"
+SPEC = "bench-base..bench-head"
+CHECKPATCH_FILES_CMD = "checkpatch.pl --no-tree --terse *.patch"
+CHECKPATCH_GIT_CMD = "checkpatch.pl --no-tree --terse --git RANGE"
 
 
 def staged_clone(series_repo: str, work: Path) -> Path:
@@ -63,60 +66,51 @@ def import_report(python: str, cwd: Path) -> dict:
 def typical_series(work: Path, tree: Path, version: str, reps: int, entrylint: str, log) -> dict:
     """The same measurement on a series of the same size where 5 % of touched files are entry files."""
     series = make_series(tree, work / "series-typical", version, entry_share=0.05)
+    log("diff side, typical series:")
+    return measure_series(series, tree, version, reps, [], entrylint, log)
+
+
+def measure_series(series: dict, tree: Path, version: str, reps: int, before: list[Command], entrylint: str,
+                   log) -> dict:
+    """entrylint on the range and on the files, side by side with checkpatch.pl on the files and on
+    the range (`--git`: git makes the patches for it too, as for `entrylint check RANGE`)."""
     repo, patches = series["repo"], series["patches"]
     stats_info = git(Path(repo), "diff", "--shortstat", "bench-base", "bench-head").strip()
-    commands = [
-        Command("entrylint check RANGE", [entrylint, "check", "bench-base..bench-head"], cwd=repo, ok_codes=(0, 1)),
+    checkpatch = ["perl", str(tree / "scripts/checkpatch.pl"), "--no-tree", "--terse"]
+    commands = before + [
+        Command("entrylint check RANGE", [entrylint, "check", SPEC], cwd=repo, ok_codes=(0, 1)),
         Command("entrylint check *.patch", [entrylint, "check", *patches], cwd=repo, ok_codes=(0, 1)),
-        Command("checkpatch.pl --no-tree --terse *.patch",
-                ["perl", str(tree / "scripts/checkpatch.pl"), "--no-tree", "--terse", *patches],
-                cwd=repo, ok_codes=(0, 1)),
+        Command(CHECKPATCH_FILES_CMD, [*checkpatch, *patches], cwd=repo, ok_codes=(0, 1)),
+        Command(CHECKPATCH_GIT_CMD, [*checkpatch, "--git", SPEC], cwd=repo, ok_codes=(0, 1)),
     ]
-    log(f"diff side, typical series: {len(patches)} patches ({stats_info}), {reps} rounds")
+    log(f"{len(patches)} patches ({stats_info}), {reps} rounds")
     stats = side_by_side(commands, reps, log)
-    cp = stats["checkpatch.pl --no-tree --terse *.patch"]
+    cp = stats[CHECKPATCH_FILES_CMD]
     ratios = {name: {"wall": round(cp.median / stats[name].median, 1),
                      "cpu": round(cp.cpu_median / stats[name].cpu_median, 1)}
               for name in ("entrylint check RANGE", "entrylint check *.patch")
               if not stats[name].error and not cp.error}
+    cpg, rng = stats[CHECKPATCH_GIT_CMD], stats["entrylint check RANGE"]
+    if "entrylint check RANGE" in ratios and not cpg.error:
+        ratios["entrylint check RANGE"]["wall_vs_git"] = round(cpg.median / rng.median, 1)
     return {"source_package": f"linux-source-6.1 {version}", "patches": len(patches), "shortstat": stats_info,
-            "commands": {k: v.to_dict() for k, v in stats.items()}, "checkpatch_over_entrylint": ratios}
+            "repo": repo, "commands": {k: v.to_dict() for k, v in stats.items()}, "checkpatch_over_entrylint": ratios}
 
 
 def run(work: Path, reps: int, python: str, entrylint: str, log) -> dict:
     tree, version = debfetch.kernel_source(work, CHECKPATCH_FILES + TREE_SLICE)
     series = make_series(tree, work / "series", version)
-    repo, patches = series["repo"], series["patches"]
-    stats_info = git(Path(repo), "diff", "--shortstat", "bench-base", "bench-head").strip()
-    clone = staged_clone(repo, work)
-    spec = "bench-base..bench-head"
-    lint_ok = (0, 1)
-    commands = [
-        Command("python -c pass", [python, "-c", "pass"]),
-        Command("entrylint check --staged", [entrylint, "check", "--staged"], cwd=str(clone), ok_codes=lint_ok),
-        Command("entrylint check RANGE", [entrylint, "check", spec], cwd=repo, ok_codes=lint_ok),
-        Command("entrylint check *.patch", [entrylint, "check", *patches], cwd=repo, ok_codes=lint_ok),
-        Command("checkpatch.pl --no-tree --terse *.patch",
-                ["perl", str(tree / "scripts/checkpatch.pl"), "--no-tree", "--terse", *patches],
-                cwd=repo, ok_codes=lint_ok),
-    ]
-    log(f"diff side: {len(patches)} patches ({stats_info}), {reps} rounds")
-    stats = side_by_side(commands, reps, log)
-    result = {"source_package": f"linux-source-6.1 {version}", "patches": len(patches), "shortstat": stats_info,
-              "repo": repo, "commands": {k: v.to_dict() for k, v in stats.items()}}
-    cp = stats["checkpatch.pl --no-tree --terse *.patch"]
-    ratios = {}
-    for name in ("entrylint check RANGE", "entrylint check *.patch"):
-        if not stats[name].error and not cp.error:
-            ratios[name] = {"wall": round(cp.median / stats[name].median, 1),
-                            "cpu": round(cp.cpu_median / stats[name].cpu_median, 1)}
-    result["checkpatch_over_entrylint"] = ratios
+    clone = staged_clone(series["repo"], work)
+    before = [Command("python -c pass", [python, "-c", "pass"]),
+              Command("entrylint check --staged", [entrylint, "check", "--staged"], cwd=str(clone), ok_codes=(0, 1))]
+    log("diff side:")
+    result = measure_series(series, tree, version, reps, before, entrylint, log)
     result["typical"] = typical_series(work, tree, version, reps, entrylint, log)
     result["staged_imports"] = imports = import_report(python, clone)
     if imports["heavy_imported"]:
         log(f"check --staged imports {', '.join(imports['heavy_imported'])}: a diff-only run must not")
-    worst = min((r["wall"] for r in ratios.values()), default=None)
+    worst = min((r["wall"] for r in result["checkpatch_over_entrylint"].values()), default=None)
     if worst is not None and worst < TARGET:
         log(f"entrylint is only {worst}x faster than checkpatch (target {TARGET}x): profiling the range check")
-        result["profile"] = profile_entrylint(python, ["check", spec], repo, work / "diff-range.prof")
+        result["profile"] = profile_entrylint(python, ["check", SPEC], series["repo"], work / "diff-range.prof")
     return result
