@@ -126,3 +126,34 @@ def test_without_a_repository_or_ids_nothing_is_made_up(tmp_path):
     plain = series_from_bytes(b"--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n", "plain diff", None).patches[0].patchset[0]
     assert diff_blob_ids(plain) == (None, None)
     assert FileVersions(GitObjects(str(repo.path))).post_image(plain) is None
+
+
+# -- any diff git makes applies back exactly ----------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from linter.versions import full_blob_id  # noqa: E402
+
+LINE = st.sampled_from(["a", "b", "{", "}", "", "\tx();", "int f(void)", " * c", "\x0c", "x\r", "é"])
+
+
+@st.composite
+def _file(draw):
+    lines = draw(st.lists(LINE, max_size=30))
+    return ("\n".join(lines) + ("\n" if lines and draw(st.booleans()) else "")).encode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(_file(), _file(), st.sampled_from(["-U3", "-U0", "-U1"]))
+def test_any_diff_git_makes_applies_back_to_the_exact_file(tmp_path_factory, old, new, context):
+    where = tmp_path_factory.mktemp("nd")
+    (where / "old").write_bytes(old)
+    (where / "new").write_bytes(new)
+    diff = subprocess.run(["git", "diff", "--no-index", "--full-index", context, "old", "new"], cwd=where,
+                          capture_output=True).stdout
+    if not diff:
+        return                                   # the same file: no diff
+    pf = series_from_bytes(diff, "git diff", None).patches[0].patchset[0]
+    applied = apply_hunks(Text.from_bytes(old), pf)
+    assert applied is not None and applied[0].to_bytes() == new
+    assert full_blob_id(applied[0], diff_blob_ids(pf)[1]) == diff_blob_ids(pf)[1]
