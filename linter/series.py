@@ -10,12 +10,10 @@ counted. That keeps a 100-patch series and a 50 MB patch cheap.
 
 from __future__ import annotations
 
-import email
 import os
 import re
 import stat
 from dataclasses import dataclass, field
-from email.header import decode_header, make_header
 from typing import Callable
 
 from unidiff import PatchSet
@@ -158,6 +156,8 @@ def _check_truncated(patchset: PatchSet, source: str) -> None:
 
 # -- one email message → Patch -------------------------------------------------------------------
 def _header(msg, name: str) -> str:
+    from email.header import decode_header, make_header
+
     raw = msg.get(name, "")
     try:
         return str(make_header(decode_header(str(raw)))).replace("\n", " ").strip()
@@ -211,6 +211,8 @@ def clean_subject(subject: str) -> str:
 def _message(raw: bytes):
     """The parsed message and its body text. A plain 8-bit body (what format-patch writes) is
     decoded directly: the email parser keeps a Python string per line, far too much for a 50 MB patch."""
+    import email   # (here: a git range's early road reads no mail, and saves its ~10 ms import)
+
     cut = raw.find(b"\n\n")
     if cut >= 0:
         msg = email.message_from_bytes(raw[:cut + 1])
@@ -229,18 +231,29 @@ def patch_from_message(raw: bytes, index: int, source: str, wanted: Wanted | Non
                        notes: list[str] | None = None) -> Patch | None:
     """A Patch, or None for a message without a diff (cover letter, reply)."""
     msg, body = _message(raw)
-    subject = _header(msg, "Subject")
+    m = re.match(rb"From ([0-9a-f]{40}) ", raw.split(b"\n", 1)[0])
+    return patch_from_parts(index, _header(msg, "Subject"), _author(msg), body,
+                            m.group(1).decode() if m else None, source, wanted, notes)
+
+
+def _author(msg) -> str:
+    """'Name <address>', unquoted: the same text whether the name came through a mail header or
+    straight from git (gitearly.py)."""
+    from email.utils import parseaddr
+
+    name, address = parseaddr(_header(msg, "From"))
+    return f"{name} <{address}>" if name and address else name or address
+
+
+def patch_from_parts(index: int, subject: str, author: str, body: str, commit: str | None, source: str,
+                     wanted: Wanted | None, notes: list[str] | None) -> Patch | None:
+    """A Patch from a mail's (or a commit's) subject, author and body (message, then the diff)."""
     message, diff = split_message(body)
     del body  # a big patch: keep one copy of its text, not two
     if not diff.strip():
         return None
     patchset, others = parse_diff(diff, f"{source} ({clean_subject(subject) or 'message ' + str(index)})", wanted, notes)
-    commit = None
-    first = raw.split(b"\n", 1)[0]
-    m = re.match(rb"From ([0-9a-f]{40}) ", first)
-    if m:
-        commit = m.group(1).decode()
-    return Patch(index=index, subject=clean_subject(subject), author=_header(msg, "From"), message=message,
+    return Patch(index=index, subject=clean_subject(subject), author=author, message=message,
                  commit=commit, source=source, trailers=trailers_of(message), patchset=patchset,
                  other_files=others)
 
@@ -304,6 +317,8 @@ def series_from_messages(messages, source: str, wanted: Wanted | None, first_ind
             continue
         patch = patch_from_message(chunk, first_index + len(patches), source, wanted, notes)
         if patch is None:
+            import email
+
             subject = _header(email.message_from_bytes(chunk), "Subject")
             pos = SERIES_POS.search(subject)
             what = "cover letter" if pos and pos.group(1).strip("0") == "" else "message without a diff"

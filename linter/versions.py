@@ -143,6 +143,7 @@ class FileVersions:
             if full:
                 self.derived += 1
                 self._by_id[full] = applied[0]
+                self._by_name[post_id] = full      # (an abbreviated id: the next patch's pre-image)
                 if pre[0]:
                     self.origins[full] = (pre[0], applied[1])
                 return full, applied[0]
@@ -167,6 +168,8 @@ class FileVersions:
     def _known(self, blob_id: str) -> str | None:
         if blob_id in self._by_id:
             return blob_id
+        if self._by_name.get(blob_id):
+            return self._by_name[blob_id]
         return next((full for full in self._by_id if full.startswith(blob_id)), None)
 
     def _read(self, name: str) -> None:

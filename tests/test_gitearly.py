@@ -47,6 +47,42 @@ def test_the_staged_change_reads_the_same_both_ways(repo):
     _same(fast, series_from_staged(open_repo(str(repo.path)), None))
 
 
+def _tricky(repo):
+    """Commits whose mail form and log form could drift apart."""
+    def commit(message, name="Ada Tester", email="ada@example.org"):
+        repo.git("add", "-A")
+        repo.git("commit", "-q", f"--author={name} <{email}>", "-m", message)
+
+    repo.edit("arch/x86/kernel/head64.c", "\tclear_bss();\n", "\tclear_bss();\n\tearly_widget_init();\n")
+    commit("x86/boot: a subject long enough to be folded in a mail header, and with a non-ASCII é in it",
+           name="A. U. Thörn")
+    repo.edit("arch/x86/xen/enlighten_pv.c", "xen_start_kernel", "xen_start_kernel")
+    repo.write("arch/x86/xen/enlighten_pv.c", repo.read("arch/x86/xen/enlighten_pv.c") + "/* tail */")
+    commit("[PATCH v2] x86/xen: no newline at the end\n\nThe body quotes a diff:\ndiff --git a/x b/x\n---\n"
+           "after the dashes\n\nSigned-off-by: B. Dot <b@example.org>", name="B. Dot", email="b@example.org")
+    repo.write("drivers/misc/blob.bin", b"\x00\x01binary\x00")
+    repo.git("mv", "init/main.c", "init/main_moved.c")
+    commit("misc: a binary file, and a rename\n\nEntrylint-Ack: EL110 reviewed with the Xen folks\n"
+           "Reviewed-by: C <c@example.org>")
+
+
+def test_commits_that_mail_could_garble_read_the_same_both_ways(repo):
+    base = repo.head()
+    _tricky(repo)
+    profile = load_profile(None)
+    spec = f"{base}..HEAD"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(repo.path)
+        fast = gitearly.start([spec], staged=False).series(profile.wants, str(repo.path))
+    careful = series_from_range(open_repo(str(repo.path)), spec, profile.wants)
+    _same(fast, careful)
+    assert [p.author for p in fast.patches] == ["A. U. Thörn <ada@example.org>", "B. Dot <b@example.org>",
+                                                "Ada Tester <ada@example.org>"]
+    assert fast.patches[0].subject.endswith("a non-ASCII é in it")
+    assert fast.patches[2].trailers == [("Entrylint-Ack", "EL110 reviewed with the Xen folks"),
+                                        ("Reviewed-by", "C <c@example.org>")]
+
+
 @pytest.mark.parametrize("spec", ["nosuchbranch..HEAD", "HEAD..HEAD", "master..topic", "HEAD~1..HEAD:no/such"])
 def test_anything_doubtful_goes_the_careful_road(repo, spec):
     _diverge(repo, "topic", _native_only, _harmless)   # master is no ancestor of topic

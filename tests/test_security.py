@@ -144,9 +144,9 @@ def test_only_git_is_started_and_with_the_safe_options(trapped_repo, tmp_path):
     execs = audit(log)["exec"]
     assert execs, "no git process seen: the audit hook is not working"
     assert all(Path(argv[0]).name == "git" for argv in execs), execs
-    format_patch = [argv for argv in execs if "format-patch" in argv]
-    assert format_patch and all(opt in format_patch[0] for opt in ("--no-ext-diff", "--no-textconv",
-                                                                    "core.fsmonitor=false"))
+    assert all("core.fsmonitor=false" in argv and "core.hooksPath=/dev/null" in argv for argv in execs), execs
+    diffs = [argv for argv in execs if {"log", "format-patch", "diff"} & set(argv)]
+    assert diffs and all("--no-ext-diff" in argv and "--no-textconv" in argv for argv in diffs), diffs
 
 
 def snapshot(top: Path, skip: Path | None = None) -> dict[str, tuple[int, int]]:
