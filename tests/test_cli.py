@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -104,7 +105,7 @@ def test_bad_profile_names_the_key(repo, tmp_path, mutate, words):
 
     _one_sided(repo)
     bad = tmp_path / "bad.toml"
-    text = SHIPPED.read_text()
+    text = Path(SHIPPED).read_text()
     changed = mutate(text)
     assert changed != text, "the mutation must apply"
     bad.write_text(changed)
