@@ -8,6 +8,7 @@ reinstall only entrylint itself.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ def installed(work: Path, log) -> tuple[str, str]:
     """(python, entrylint) of a venv holding this checkout as a normal install."""
     venv = work / "venv"
     python, entrylint = venv / "bin" / "python", venv / "bin" / "entrylint"
+    shutil.rmtree(REPO / "build", ignore_errors=True)   # setuptools' staging: a removed module would linger
     if not python.exists():
         log(f"creating {venv}")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

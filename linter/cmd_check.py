@@ -22,9 +22,9 @@ def _is_file_source(src: str) -> bool:
     return src == "-" or os.path.lexists(src)
 
 
-def load_series(args, profile: Profile, marker=None) -> Series | None:
-    """The Series the arguments name (its repo_root: the git work tree, when one is at hand).
-    `marker` (marks.SeriesMarker) may mark patches while the rest are still being read."""
+def load_series(args, profile: Profile, root: str | None, marker=None) -> Series | None:
+    """The Series the arguments name (its repo_root: the git work tree `root`, when one is at
+    hand). `marker` (marks.SeriesMarker) may mark patches while the rest are still being read."""
     wanted = profile.wants
     files = [s for s in args.sources if _is_file_source(s)]
     revisions = [s for s in args.sources if not _is_file_source(s)]
@@ -39,8 +39,7 @@ def load_series(args, profile: Profile, marker=None) -> Series | None:
 
         stdin = sys.stdin.buffer.read() if "-" in files else None
         series = series_from_files(files, wanted, stdin)
-        # inside a checkout (b4), marks read file versions from its git; found without GitPython
-        series.repo_root = find_repo_root(".")
+        series.repo_root = root   # inside a checkout (b4), marks read file versions from its git
         if files == ["-"]:      # b4's per-patch check commands: see linter/b4series.py
             from linter.b4series import per_patch_view
             from linter.gitsource import find_repo
@@ -48,7 +47,7 @@ def load_series(args, profile: Profile, marker=None) -> Series | None:
             series = per_patch_view(series, find_repo(".") if series.repo_root else None, stdin, wanted)
         return series
     if args.staged or revisions:
-        early, root = getattr(args, "early", None), find_repo_root(".")
+        early = getattr(args, "early", None)
         series = early.series(wanted, root, marker.add if marker else None) if early is not None and root else None
         if series is not None:
             return series
@@ -59,6 +58,28 @@ def load_series(args, profile: Profile, marker=None) -> Series | None:
     if args.image or args.base_image:
         return None
     raise ConfigError("entrylint check", "nothing to check: give a git range, patch files, - for stdin, or --staged")
+
+
+def read_and_mark(args, profile: Profile):
+    """The series and its marks. A range is marked patch by patch while git still writes the rest
+    (gitearly.py); file versions come through one `git cat-file` process, stopped at the end."""
+    from linter.gitobjects import GitObjects
+    from linter.marks import SeriesMarker
+
+    root = find_repo_root(".")
+    opened = [GitObjects(root)] if root else []
+    try:
+        marker = SeriesMarker(profile, opened[0] if opened else None)
+        series = load_series(args, profile, root, marker)
+        if series is None:
+            return None, []
+        if series.repo_root != root:   # (found by GitPython, spelled otherwise: take its word)
+            opened += [GitObjects(series.repo_root)] if series.repo_root else []
+            marker = SeriesMarker(profile, opened[-1] if series.repo_root else None)
+        return series, marker.catch_up(series)
+    finally:
+        for objects in opened:
+            objects.close()
 
 
 def run(args) -> int:
@@ -93,23 +114,7 @@ def check(args, profile: Profile, config: Config) -> RunResult:
     for rid in config.severity:
         if rid not in ALL:
             raise ConfigError(src, f"key 'severity.{rid}' names no entrylint rule")
-    from linter.gitobjects import GitObjects
-    from linter.marks import SeriesMarker
-
-    root = find_repo_root(".")
-    opened = [GitObjects(root)] if root else []
-    try:
-        marker = SeriesMarker(profile, opened[0] if opened else None)
-        series = load_series(args, profile, marker)
-        marks = []
-        if series is not None:
-            if series.repo_root != root:   # (found by GitPython, spelled otherwise: take its word)
-                opened += [GitObjects(series.repo_root)] if series.repo_root else []
-                marker = SeriesMarker(profile, opened[-1] if series.repo_root else None)
-            marks = marker.catch_up(series)
-    finally:
-        for objects in opened:
-            objects.close()
+    series, marks = read_and_mark(args, profile)
     for image in (args.image, args.base_image):
         if image and not os.path.exists(image):
             raise ConfigError(image, "no such image file")
