@@ -86,6 +86,7 @@ class Profile:
     special_patterns: list["SpecialCase"]
     source: str = "<shipped>"
     _file_cache: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    _special_cache: dict[str, bool] = field(default_factory=dict, repr=False)
 
     # -- queries ---------------------------------------------------------------------------------
     def entry_scopes(self, path: str) -> list[tuple[str, str]]:
@@ -108,9 +109,10 @@ class Profile:
         return self.is_watched(path) or any(o.macro in diff_text for o in self.notes.values())
 
     def is_special_case_file(self, path: str) -> bool:
-        if any(glob_matches(path, pat) for pat in self.special_exclude):
-            return False
-        return any(glob_matches(path, pat) for pat in self.special_files)
+        if path not in self._special_cache:   # (asked for every file of every patch, and by rules)
+            self._special_cache[path] = (not any(glob_matches(path, pat) for pat in self.special_exclude)
+                                         and any(glob_matches(path, pat) for pat in self.special_files))
+        return self._special_cache[path]
 
     def all_entry_symbols(self) -> dict[str, str]:
         return {sym: p.name for p in self.paths.values() for sym in p.entry_symbols}
