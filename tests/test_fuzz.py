@@ -4,7 +4,7 @@ Hypothesis makes diffs and mboxes (valid, then broken), mutates a real vmlinux b
 example kernel (bit flips, truncation, header fields set to edge values) and mutates profiles and
 configs. A valid series must also come back whole: every added line of every watched file.
 
-`make test` runs each property a few hundred times. `make fuzz` runs the `fuzz`-marked twins for
+`make test` runs each property a few hundred times (the spans-after-edit one lives in test_csource.py). `make fuzz` runs the `fuzz`-marked twins for
 $ENTRYLINT_FUZZ_SECONDS (default 600) shared between them, and prints how many cases each ran.
 """
 
@@ -21,7 +21,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from corpus import elfmut
+from test_csource import ASM_SHAPES, C_SHAPES, _edited
 from linter.context import Context
+from linter.csource import spans, spans_after_edit
 from linter.engine import run_rules
 from linter.errors import EntrylintError
 from linter.marks import mark_series
@@ -30,7 +32,7 @@ from linter.series import series_from_bytes
 
 PROFILE = load_profile()
 FUZZ_SECONDS = float(os.environ.get("ENTRYLINT_FUZZ_SECONDS") or 600)
-FUZZ_TESTS = 5            # the fuzz-marked tests below share the budget
+FUZZ_TESTS = 6            # the fuzz-marked tests below share the budget
 SHORT = settings(max_examples=200, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                         HealthCheck.function_scoped_fixture])
@@ -412,3 +414,14 @@ def test_fuzz_profiles(fuzz_for):
 @pytest.mark.fuzz
 def test_fuzz_configs(fuzz_for, tmp_path):
     fuzz_for(config_docs, lambda doc: config_is_refused_or_loaded(doc, tmp_path / ".entrylint.toml"))
+
+
+def spans_after_edit_are_a_whole_scan(sample):
+    (old, new, edits), path = sample
+    assert spans_after_edit(old, spans(old, path), new, edits, path) == spans(new, path)
+
+
+@pytest.mark.fuzz
+def test_fuzz_spans_after_edit(fuzz_for):
+    fuzz_for(st.tuples(_edited(C_SHAPES) | _edited(ASM_SHAPES), st.sampled_from(["x.c", "x.S"])),
+             spans_after_edit_are_a_whole_scan)
