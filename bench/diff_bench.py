@@ -17,6 +17,7 @@ import debfetch
 from hotspots import profile_entrylint
 from make_series import git, git_env, make_series
 from measure import Command, side_by_side
+from report import CHECKPATCH_ON_FILES, CHECKPATCH_ON_RANGE
 
 CHECKPATCH_FILES = ["scripts/checkpatch.pl", "scripts/spelling.txt", "scripts/const_structs.checkpatch"]
 TREE_SLICE = ["arch/x86", "init"]
@@ -24,8 +25,6 @@ HEAVY = ("numpy", "elftools", "capstone")
 TARGET = 10.0
 STAGED_FILE = "arch/x86/xen/enlighten_pv.c"
 SPEC = "bench-base..bench-head"
-CHECKPATCH_FILES_CMD = "checkpatch.pl --no-tree --terse *.patch"
-CHECKPATCH_GIT_CMD = "checkpatch.pl --no-tree --terse --git RANGE"
 
 
 def staged_clone(series_repo: str, work: Path) -> Path:
@@ -80,17 +79,17 @@ def measure_series(series: dict, tree: Path, version: str, reps: int, before: li
     commands = before + [
         Command("entrylint check RANGE", [entrylint, "check", SPEC], cwd=repo, ok_codes=(0, 1)),
         Command("entrylint check *.patch", [entrylint, "check", *patches], cwd=repo, ok_codes=(0, 1)),
-        Command(CHECKPATCH_FILES_CMD, [*checkpatch, *patches], cwd=repo, ok_codes=(0, 1)),
-        Command(CHECKPATCH_GIT_CMD, [*checkpatch, "--git", SPEC], cwd=repo, ok_codes=(0, 1)),
+        Command(CHECKPATCH_ON_FILES, [*checkpatch, *patches], cwd=repo, ok_codes=(0, 1)),
+        Command(CHECKPATCH_ON_RANGE, [*checkpatch, "--git", SPEC], cwd=repo, ok_codes=(0, 1)),
     ]
     log(f"{len(patches)} patches ({stats_info}), {reps} rounds")
     stats = side_by_side(commands, reps, log)
-    cp = stats[CHECKPATCH_FILES_CMD]
+    cp = stats[CHECKPATCH_ON_FILES]
     ratios = {name: {"wall": round(cp.median / stats[name].median, 1),
                      "cpu": round(cp.cpu_median / stats[name].cpu_median, 1)}
               for name in ("entrylint check RANGE", "entrylint check *.patch")
               if not stats[name].error and not cp.error}
-    cpg, rng = stats[CHECKPATCH_GIT_CMD], stats["entrylint check RANGE"]
+    cpg, rng = stats[CHECKPATCH_ON_RANGE], stats["entrylint check RANGE"]
     if "entrylint check RANGE" in ratios and not cpg.error:
         ratios["entrylint check RANGE"]["wall_vs_git"] = round(cpg.median / rng.median, 1)
     return {"source_package": f"linux-source-6.1 {version}", "patches": len(patches), "shortstat": stats_info,
