@@ -5,6 +5,7 @@ it whenever git complains or the range is not what it says."""
 from __future__ import annotations
 
 import pytest
+from clirun import entrylint
 from test_check_sources import _diverge, _harmless, _native_only
 
 from linter import gitearly
@@ -116,3 +117,12 @@ def test_marks_that_came_early_are_kept_only_if_they_are_the_series_beginning(re
     stale = SeriesMarker(profile)
     stale.add(series.patches[1])             # not the beginning: started again, in order
     assert [(m.file, m.line) for m in stale.catch_up(series)] == [(m.file, m.line) for m in whole]
+
+
+def test_a_range_checked_from_a_subdirectory_reports_the_same(repo):
+    base = repo.head()
+    _tricky(repo)
+    top = entrylint("check", f"{base}..HEAD", "--format", "json", cwd=repo.path)
+    sub = entrylint("check", f"{base}..HEAD", "--format", "json", cwd=repo.path / "arch" / "x86")
+    assert top.code == sub.code == 1 and top.json() == sub.json()
+    assert any(f["file"] == "arch/x86/kernel/head64.c" and f["line"] for f in top.json()["findings"])
