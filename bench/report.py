@@ -128,7 +128,8 @@ hits all of them alike); we give medians of wall time and of CPU time (user + sy
 included), and peak RSS from `wait4()`. Inputs are Debian's own packages, fetched with `apt-get
 download` into /var/tmp/entrylint-bench: linux-source-6.1 (checkpatch.pl and a git repository of
 arch/x86 + init with a scripted 100-patch series, ~40 % of it touching entry files) and the
-cloud-amd64 `-dbg` vmlinux of 6.1 and 6.12. No unit test asserts a time."""
+cloud-amd64 `-dbg` vmlinux of 6.1 and 6.12. entrylint runs as pip installs it (a venv in the work
+directory, not the editable development install). No unit test asserts a time."""
 
 
 def readme_section(results: dict) -> str:
