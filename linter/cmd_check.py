@@ -138,6 +138,4 @@ def check(args, profile: Profile, config: Config) -> RunResult:
         target_url=args.target_url,
         show_notes=args.show_notes or fail_on == "note",
     )
-    if args.format in ("b4", "checkpatch") and not result.show_notes:
-        result.findings = [f for f in result.findings if f.severity != "note"]
     return result

@@ -13,12 +13,4 @@ Nothing goes to stderr, which b4 would count as a failure.
 
 from __future__ import annotations
 
-from typing import TextIO
-
-from linter.report import checkpatch
-from linter.result import RunResult
-
-
-def render(result: RunResult, out: TextIO) -> None:
-    for line in checkpatch.lines(result, with_notes=result.show_notes):
-        out.write(line + "\n")
+from linter.report.checkpatch import render  # noqa: F401  (the same lines: see above)

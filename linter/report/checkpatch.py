@@ -42,13 +42,14 @@ def note_line(note: str) -> str:
     return f"{NO_FILE}: CHECK: entrylint: {_one_line(note)}"
 
 
-def lines(result: RunResult, with_notes: bool = True) -> list[str]:
-    out = [line_of(f) for f in result.findings if with_notes or f.severity != "note"]
-    if with_notes:
+def lines(result: RunResult) -> list[str]:
+    """One line per finding; note findings and the run's notes only when result.show_notes."""
+    out = [line_of(f) for f in result.findings if result.show_notes or f.severity != "note"]
+    if result.show_notes:
         out += [note_line(n) for n in result.notes]
     return out
 
 
 def render(result: RunResult, out: TextIO) -> None:
-    for line in lines(result, with_notes=result.show_notes):
+    for line in lines(result):
         out.write(line + "\n")
