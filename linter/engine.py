@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from types import ModuleType
 
 from linter.context import Context
@@ -12,7 +11,6 @@ from linter.result import RuleInfo
 from linter.ruleapi import summary
 
 NEED_WORDS = {"diff": "a patch series", "image": "--image", "base-image": "--base-image"}
-ACK = re.compile(r"^(EL\d{3})\s+\S")
 
 
 def select_rules(catalogue: dict[str, ModuleType], select: list[str], ignore: list[str],
@@ -54,8 +52,7 @@ def _acked(ctx: Context, f: Finding) -> bool:
     """An `Entrylint-Ack: RULE reason` trailer on the finding's commit accepts it (a reason is required)."""
     if ctx.series is None or not f.patch or f.rule == "EL001":
         return False
-    patch = ctx.series.patches[f.patch - 1]
-    return any((m := ACK.match(v.strip())) and m.group(1) == f.rule for v in patch.trailer_values("Entrylint-Ack"))
+    return ctx.series.patches[f.patch - 1].acks(f.rule)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

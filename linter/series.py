@@ -27,6 +27,7 @@ Wanted = Callable[[str, str], bool]   # (file name, its diff text) → parse it?
 MBOX_FROM = re.compile(rb"^From \S+ +\S", re.M)
 SUBJECT_TAG = re.compile(r"^\s*(\[[^\]]*\]\s*)+")
 SERIES_POS = re.compile(r"\[[^\]]*?\b(\d+)/(\d+)\]")
+ACK = re.compile(r"^(EL\d{3})\s+\S")
 TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s+(.*\S)\s*$")
 DIFF_START = re.compile(r"^diff --git |^--- (?:a/|/dev/null)|^Index: ", re.M)
 FILE_START = re.compile(r"^diff --git ", re.M)
@@ -51,6 +52,11 @@ class Patch:
 
     def trailer_values(self, key: str) -> list[str]:
         return [v for k, v in self.trailers if k.lower() == key.lower()]
+
+    def acks(self, rule: str) -> bool:
+        """Does an `Entrylint-Ack: RULE reason` trailer accept this rule's findings? (A reason is
+        required: a bare id accepts nothing, and EL001 says so.)"""
+        return any((m := ACK.match(v.strip())) and m.group(1) == rule for v in self.trailer_values("Entrylint-Ack"))
 
 
 @dataclass

@@ -55,7 +55,7 @@ def check(ctx):
         if not missing:
             continue
         # Place the finding on a commit that acks it, if any: an ack on any contributing commit counts.
-        acked = [m for m in marks if any(v.split()[:1] == [ID] for v in m.patch.trailer_values("Entrylint-Ack"))]
+        acked = [m for m in marks if m.patch.acks(ID)]
         mark = (acked or marks)[0]
         functions = sorted({f for m in marks for f in m.sequence[path]})
         theirs = " or ".join(ctx.profile.paths[q].entry_symbols[0] for q in missing)

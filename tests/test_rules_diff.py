@@ -153,6 +153,16 @@ def test_el110_ack_with_reason_accepts_and_without_reason_is_reported(repo):
     assert [f["rule"] for f in findings(repo, "EL001,EL110")] == ["EL001", "EL110"]
 
 
+def test_el110_a_bare_ack_does_not_hide_a_good_one_on_another_patch(repo):
+    base = repo.head()
+    repo.edit(HEAD64, "\tclear_bss();\n", "\tclear_bss();\n\tearly_widget_init();\n")
+    repo.commit("x86/boot: widget", "Entrylint-Ack: EL110")
+    repo.edit(HEAD64, "\tearly_widget_init();\n", "\tearly_widget_init();\n\tearly_gadget_init();\n")
+    repo.commit("x86/boot: gadget", "Entrylint-Ack: EL110 Xen PV guests have neither")
+    run = entrylint("check", f"{base}..HEAD", "--format", "json", "--select", "EL001,EL110", cwd=repo.path)
+    assert [(f["rule"], f["patch"]) for f in run.json()["findings"]] == [("EL001", 1)]
+
+
 def test_el120_path_test_in_common_code(repo):
     repo.edit("arch/x86/kernel/setup.c", "\tearly_reserve_memory();\n",
               "\tif (!xen_pv_domain())\n\t\tearly_reserve_memory();\n")
