@@ -21,7 +21,7 @@ SCOPES = ("file", "sequence")
 def glob_matches(path: str, pattern: str) -> bool:
     """fnmatch, but a plain path is compared as it is: fnmatch compiles a regex for each pattern,
     and most of the profile's patterns are plain paths (a few ms of every run)."""
-    if not any(c in pattern for c in "*?["):
+    if not any(c in pattern for c in "*?["):   # (EntryFile.is_plain)
         return path == pattern
     return fnmatch.fnmatchcase(path, pattern)
 
@@ -36,6 +36,11 @@ class EntryFile:
 
     def matches(self, path: str) -> bool:
         return glob_matches(path, self.pattern)
+
+    @property
+    def is_plain(self) -> bool:
+        """A path, not a glob."""
+        return not any(c in self.pattern for c in "*?[")
 
 
 @dataclass

@@ -35,7 +35,7 @@ NEEDS = frozenset({"image", "base-image"})
 
 
 def check(ctx) -> Iterable[Finding]:
-    from linter.image.doors import entry_file_for
+    from linter.image.sourcefile import profile_file
 
     head, base = ctx.image("head"), ctx.image("base")
     before = {door.key: door for door in base.doors}
@@ -56,7 +56,7 @@ def check(ctx) -> Iterable[Finding]:
             message = (f"entry point {door.label} of the {path} path is newly announced by "
                        f"{', '.join(new_announcers)}")
         source = head.symbols.file_name(door.index) if door.resolves else None
-        yield finding(sys.modules[__name__], message, file=entry_file_for(ctx.profile, door.path, source),
+        yield finding(sys.modules[__name__], message, file=profile_file(ctx.profile, source, door.path, fallback=True),
                       paths=[door.path] if door.path else [], symbol=door.label, image="head",
                       evidence=[f"{door.label} at {door.address:#x} in {door.section or 'no section'}"]
                       + [f"announced by {a}" for a in door.announced_by],

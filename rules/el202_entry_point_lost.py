@@ -31,7 +31,7 @@ NEEDS = frozenset({"image", "base-image"})
 
 
 def check(ctx) -> Iterable[Finding]:
-    from linter.image.doors import entry_file_for
+    from linter.image.sourcefile import profile_file
 
     head, base = ctx.image("head"), ctx.image("base")
     after = {door.key: door for door in head.doors}
@@ -57,7 +57,7 @@ def check(ctx) -> Iterable[Finding]:
             elif moved:
                 message += f"; {moved} now leads to {other.label}"
         source = base.symbols.file_name(door.index)
-        yield finding(sys.modules[__name__], message, file=entry_file_for(ctx.profile, door.path, source),
+        yield finding(sys.modules[__name__], message, file=profile_file(ctx.profile, source, door.path, fallback=True),
                       paths=[door.path] if door.path else [], symbol=door.label, image="base",
                       evidence=[f"{door.label} at {door.address:#x} in {door.section} (base image)"]
                       + [f"was announced by {a}" for a in door.announced_by],

@@ -111,3 +111,19 @@ def test_el211_changed_functions_on_some_paths(example_images):
     ctx = Context(series=series, marks=marks, profile=profile, image_path=str(example_images.head_norela),
                   base_image_path=str(example_images.base_norela), use_cache=False)
     assert [f.symbol for f in el211.check(ctx)] == ["x86_64_start_kernel"]
+
+
+def test_a_symbols_source_file_maps_to_the_profiles_entry_file():
+    from linter.image.sourcefile import SourceLocator, profile_file
+    from linter.profile import load_profile
+
+    profile = load_profile()
+    locate = SourceLocator(profile, None)
+    # gas names an assembler object's STT_FILE after the object (head_64.o), gcc after the source
+    assert locate.file_for("head_64.o", "native") == "arch/x86/kernel/head_64.S"
+    assert locate.file_for("xen-head.o", "xen-pv") == "arch/x86/xen/xen-head.S"
+    assert locate.file_for("head64.c", None) == "arch/x86/kernel/head64.c"
+    assert locate.file_for("nosuchfile.c", "native") is None and locate.file_for(None, "native") is None
+    # a door with no STT_FILE still gets its path's first whole-file entry file (EL201, EL202)
+    assert profile_file(profile, None, "pvh", fallback=True) == "arch/x86/platform/pvh/head.S"
+    assert profile_file(profile, None, "pvh") is None

@@ -8,7 +8,6 @@ entry symbols (secondary CPUs, inner labels). Announcements are named as in the 
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -90,19 +89,3 @@ def _door_at(model: "ImageModel", path: str | None, address: int, index: int | N
     else:
         offset = 0
     return Door(path, model.symbols.name(index), index, address, section.name if section else None, offset)
-
-
-def entry_file_for(profile: "Profile", path: str | None, source_file: str | None = None) -> str | None:
-    """The repository file to show for a door of `path`: the entry file named like the symbol's
-    STT_FILE when there is one, else the path's first plain (non-glob) whole-file entry file."""
-    entry_path = profile.paths.get(path) if path else None
-    if entry_path is None:
-        return None
-    plain = [ef for ef in entry_path.entry_files if not any(c in ef.pattern for c in "*?[")]
-    if source_file:
-        stem = posixpath.splitext(source_file)[0]
-        for ef in plain:
-            if posixpath.splitext(posixpath.basename(ef.pattern))[0] == stem:
-                return ef.pattern
-    whole = [ef for ef in plain if ef.scope == "file"] or plain
-    return whole[0].pattern if whole else None

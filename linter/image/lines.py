@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from linter.errors import ImageError
+from linter.image.sourcefile import stem
 
 DWARF = "dwarf"          # LineHit.how: from the unit's line program (or its inlined subroutines)
 SYMBOL = "symbol"        # from the source function's name and the symbol table
@@ -313,7 +314,7 @@ def _symbols_named(model, file: str, name: str) -> tuple[list, list]:
     found |= {int(i) for i in np.flatnonzero(syms.starts_with(name + ".")) if base_name(syms.name(int(i))) == name}
     code = [i for i in sorted(found) if model.is_code_symbol(i)]
     local = [(i, base_name(syms.name(i))) for i in code
-             if not syms.is_global(i) and _stem(syms.file_name(i) or "") == _stem(file)]
+             if not syms.is_global(i) and stem(syms.file_name(i) or "") == stem(file)]
     global_ = [(i, base_name(syms.name(i))) for i in code if syms.is_global(i)]
     model.memo[key] = local, global_
     return model.memo[key]
@@ -522,8 +523,3 @@ def _abbreviation(abbrev, offset: int, code: int):
         if this == code:
             return tag, attrs
     return None
-
-
-def _stem(path: str) -> str:
-    """head_64.S and gas's STT_FILE head_64.o are one file."""
-    return posixpath.splitext(posixpath.basename(path))[0]

@@ -13,6 +13,27 @@ import posixpath
 from linter.csource import spans
 
 
+def stem(path: str) -> str:
+    """head_64.S and gas's STT_FILE head_64.o are one file; so are head64.c and head64.c."""
+    return posixpath.splitext(posixpath.basename(path))[0]
+
+
+def profile_file(profile, source_file: str | None, path: str | None, fallback: bool = False) -> str | None:
+    """The profile's entry file a symbol's STT_FILE names (the path's own first, when several
+    paths list files of that name); with `fallback`, else the path's first whole-file entry file."""
+    files = [ef for p in profile.paths.values() for ef in p.entry_files if ef.is_plain]
+    own = [ef for ef in profile.paths[path].entry_files if ef.is_plain] if path in profile.paths else []
+    if source_file:
+        same = [ef.pattern for ef in files if stem(ef.pattern) == stem(source_file)]
+        same = [f for f in same if f in {ef.pattern for ef in own}] or same
+        if len(same) == 1 or (same and fallback):
+            return same[0]
+    if fallback:
+        whole = [ef for ef in own if ef.scope == "file"] or own
+        return whole[0].pattern if whole else None
+    return None
+
+
 class SourceLocator:
     def __init__(self, profile, repo_root: str | None):
         self.profile = profile
@@ -31,21 +52,17 @@ class SourceLocator:
                     self._files = run_git(repo, "ls-files", "-z").decode("utf-8", "replace").split("\0")
         return self._files
 
-    def file_for(self, basename: str | None, path: str | None) -> str | None:
-        known = [ef.pattern for p in self.profile.paths.values() for ef in p.entry_files
-                 if not any(c in ef.pattern for c in "*?[")]
-        if basename:
-            same = [f for f in known if posixpath.basename(f) == basename]
-            if path:
-                own = [ef.pattern for ef in self.profile.paths[path].entry_files if ef.pattern in same]
-                same = own or same
-            if len(same) == 1:
-                return same[0]
-            found = [f for f in self.tree_files() if posixpath.basename(f) == basename]
-            x86 = [f for f in found if f.startswith("arch/x86/")]
-            for group in (x86, found):
-                if len(group) == 1:
-                    return group[0]
+    def file_for(self, source_file: str | None, path: str | None) -> str | None:
+        if not source_file:
+            return None
+        known = profile_file(self.profile, source_file, path)
+        if known:
+            return known
+        found = [f for f in self.tree_files() if stem(f) == stem(source_file)]
+        x86 = [f for f in found if f.startswith("arch/x86/")]
+        for group in (x86, found):
+            if len(group) == 1:
+                return group[0]
         return None
 
     def line_of(self, file: str, symbol: str) -> int | None:
