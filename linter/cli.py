@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gaps = sub.add_parser("gaps", help="what one path reaches before convergence and another does not")
     _image_args(gaps, ["text", "json", "dot"])
+    gaps.add_argument("--validate", action="store_true", help="also decode with capstone and compare")
     gaps.add_argument("--path", help="the path to look at (default: every path)")
     gaps.add_argument("--vs", help="compare with this path only")
 
@@ -72,9 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _image_args(p: argparse.ArgumentParser, formats: list[str]) -> None:
     p.add_argument("image", metavar="VMLINUX")
     p.add_argument("--format", choices=formats, default="text")
-    p.add_argument("--profile", metavar="FILE")
-    p.add_argument("--no-cache", action="store_true")
-    p.add_argument("--validate", action="store_true", help="also decode with capstone and compare")
+    p.add_argument("--profile", metavar="FILE", help="a profile TOML instead of the shipped x86_64 one")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the image cache")
 
 
 def main(argv: list[str] | None = None) -> int:
