@@ -26,7 +26,6 @@ does this module, so a cover commit someone else pushed into a shared tree is no
 
 from __future__ import annotations
 
-import email
 import json
 import re
 import subprocess
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 from linter.errors import PatchError
 from linter.findings import Finding
 from linter.gitsafe import SAFE_CONFIG, safe_env
-from linter.series import SERIES_POS, Series, Wanted, _header
+from linter.series import SERIES_POS, Series, Wanted, mail_subject
 
 MAGIC_MARKER = "--- b4-submit-tracking ---"
 INDEX_LINE = re.compile(rb"^index [0-9a-f]+\.\.([0-9a-f]+)", re.M)   # a diff's blob ids: old..new
@@ -60,7 +59,7 @@ def per_patch_view(series: Series, repo, stdin: bytes, wanted: Wanted | None) ->
         whole = _prep_branch_series(repo, stdin, wanted)
         if whole is not None:
             return whole
-    pos = SERIES_POS.search(_subject_line(stdin))
+    pos = SERIES_POS.search(mail_subject(stdin))
     if pos and int(pos.group(2)) > 1:
         patch = series.patches[0]
         note = (f"{patch.subject}: patch {pos.group(1)}/{pos.group(2)} of a series checked alone: "
@@ -68,11 +67,6 @@ def per_patch_view(series: Series, repo, stdin: bytes, wanted: Wanted | None) ->
         return PerPatchSeries(series.patches, series.notes + [note], series.repo_root, series.revision,
                               reported={patch.index}, skipped_rules=set(SERIES_RULES))
     return series
-
-
-def _subject_line(stdin: bytes) -> str:
-    """The Subject header of the message on stdin, decoded (the [PATCH N/M] tag included)."""
-    return _header(email.message_from_bytes(stdin), "Subject")
 
 
 def _prep_branch_series(repo, stdin: bytes, wanted: Wanted | None) -> PerPatchSeries | None:

@@ -214,6 +214,14 @@ def clean_subject(subject: str) -> str:
     return SUBJECT_TAG.sub("", subject).strip() or subject.strip()
 
 
+def mail_subject(raw: bytes) -> str:
+    """A mail's Subject, decoded, [PATCH n/m] tag and all; only the header is parsed."""
+    import email
+
+    cut = raw.find(b"\n\n")
+    return _header(email.message_from_bytes(raw if cut < 0 else raw[:cut + 1]), "Subject")
+
+
 def _message(raw: bytes):
     """The parsed message and its body text. A plain 8-bit body (what format-patch writes) is
     decoded directly: the email parser keeps a Python string per line, far too much for a 50 MB patch."""
@@ -237,7 +245,7 @@ def patch_from_message(raw: bytes, index: int, source: str, wanted: Wanted | Non
                        notes: list[str] | None = None) -> Patch | None:
     """A Patch, or None for a message without a diff (cover letter, reply)."""
     msg, body = _message(raw)
-    m = re.match(rb"From ([0-9a-f]{40}) ", raw.split(b"\n", 1)[0])
+    m = re.match(rb"From ([0-9a-f]{40}) ", raw)
     return patch_from_parts(index, _header(msg, "Subject"), _author(msg), body,
                             m.group(1).decode() if m else None, source, wanted, notes)
 
@@ -256,7 +264,7 @@ def patch_from_parts(index: int, subject: str, author: str, body: str, commit: s
     """A Patch from a mail's (or a commit's) subject, author and body (message, then the diff)."""
     message, diff = split_message(body)
     del body  # a big patch: keep one copy of its text, not two
-    if not diff.strip():
+    if not diff or diff.isspace():
         return None
     patchset, others = parse_diff(diff, f"{source} ({clean_subject(subject) or 'message ' + str(index)})", wanted, notes)
     return Patch(index=index, subject=clean_subject(subject), author=author, message=message,
@@ -287,7 +295,7 @@ def _looks_like_mail(chunk: bytes) -> bool:
 def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_index: int = 1,
                       require_patch: bool = True) -> Series:
     """An mbox, a format-patch file, or a bare diff (git diff > x.patch) → Series."""
-    if not data.strip():
+    if not data or data.isspace():   # (not strip(): no copy of a 50 MB input)
         raise PatchError(source, "empty input: no patch to check")
     if b"\x00" in data[:8192] and not (data.startswith(b"From ") or data.startswith(b"diff ")):
         raise PatchError(source, "binary data, not a patch or mbox")
@@ -323,9 +331,7 @@ def series_from_messages(messages, source: str, wanted: Wanted | None, first_ind
             continue
         patch = patch_from_message(chunk, first_index + len(patches), source, wanted, notes)
         if patch is None:
-            import email
-
-            subject = _header(email.message_from_bytes(chunk), "Subject")
+            subject = mail_subject(chunk)
             pos = SERIES_POS.search(subject)
             what = "cover letter" if pos and pos.group(1).strip("0") == "" else "message without a diff"
             notes.append(f"{source}: {what} '{subject}' skipped")
