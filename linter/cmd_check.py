@@ -60,13 +60,12 @@ def load_series(args, profile: Profile, root: str | None, marker=None) -> Series
     raise ConfigError("entrylint check", "nothing to check: give a git range, patch files, - for stdin, or --staged")
 
 
-def read_and_mark(args, profile: Profile):
+def read_and_mark(args, profile: Profile, root: str | None):
     """The series and its marks. A range is marked patch by patch while git still writes the rest
     (gitearly.py); file versions come through one `git cat-file` process, stopped at the end."""
     from linter.gitobjects import GitObjects
     from linter.marks import SeriesMarker
 
-    root = find_repo_root(".")
     opened = [GitObjects(root)] if root else []
     try:
         marker = SeriesMarker(profile, opened[0] if opened else None)
@@ -86,7 +85,7 @@ def run(args) -> int:
     root = find_repo_root(".")
     config = find_config(root, args.config)
     profile = load_profile(args.profile or config.profile)
-    result = check(args, profile, config)
+    result = check(args, profile, config, root)
     from linter.report import render
 
     if args.output:
@@ -104,7 +103,7 @@ def run(args) -> int:
     return result.exit_code
 
 
-def check(args, profile: Profile, config: Config) -> RunResult:
+def check(args, profile: Profile, config: Config, root: str | None) -> RunResult:
     from rules import ALL
 
     src = config.source or "command line"
@@ -114,7 +113,7 @@ def check(args, profile: Profile, config: Config) -> RunResult:
     for rid in config.severity:
         if rid not in ALL:
             raise ConfigError(src, f"key 'severity.{rid}' names no entrylint rule")
-    series, marks = read_and_mark(args, profile)
+    series, marks = read_and_mark(args, profile, root)
     for image in (args.image, args.base_image):
         if image and not os.path.exists(image):
             raise ConfigError(image, "no such image file")

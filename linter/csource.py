@@ -194,8 +194,7 @@ def _asm_after_edit(old: list[str], old_spans: list[Span], new: list[str], edits
 
 def enclosing(span_list: list[Span], line: int) -> Span | None:
     """The innermost span holding `line` (spans are sorted by start)."""
-    starts = [s.start for s in span_list]
-    i = bisect_right(starts, line) - 1
+    i = bisect_right(span_list, line, key=lambda s: s.start) - 1
     while i >= 0:
         if span_list[i].start <= line <= span_list[i].end:
             return span_list[i]

@@ -83,7 +83,7 @@ def split_records(chunks):
 
 def patch_from_record(record: bytes, index: int, source: str, wanted, notes: list[str]):
     """The Patch of one commit's record (None: not a record of a commit with a diff)."""
-    from linter.series import patch_from_parts
+    from linter.series import format_author, patch_from_parts
 
     fields = record[1:].split(b"\0", 5)
     if not record.startswith(b"\0") or len(fields) != 6:
@@ -92,9 +92,9 @@ def patch_from_record(record: bytes, index: int, source: str, wanted, notes: lis
         commit, name, address, subject, body, diff = (f.decode("utf-8") for f in fields)
     except UnicodeDecodeError:
         commit, name, address, subject, body, diff = (f.decode("utf-8", "replace") for f in fields)
-    author = f"{name} <{address}>" if name and address else name or address
     # the mail format-patch writes: the message body, a blank line, the diff
-    return patch_from_parts(index, subject, author, body + "\n" + diff.lstrip("\n"), commit, source, wanted, notes)
+    return patch_from_parts(index, subject, format_author(name, address), body + "\n" + diff.lstrip("\n"), commit,
+                            source, wanted, notes)
 
 
 class EarlyRange:

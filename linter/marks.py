@@ -189,7 +189,9 @@ def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLoo
 
 
 def _changed_lines(hunk: Hunk, path: str, post_spans, pre_spans) -> list[ChangedLine]:
-    local = _hunk_functions(hunk, path, _header_function(hunk.section_header, path))
+    # the hunk's own lines, when no version of the file is at hand
+    local = _hunk_functions(hunk, path, _header_function(hunk.section_header, path)) \
+        if post_spans is None and pre_spans is None else None
     out = []
     next_target = hunk.target_start
     for index, ln in enumerate(hunk):

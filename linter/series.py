@@ -255,7 +255,10 @@ def _author(msg) -> str:
     straight from git (gitearly.py)."""
     from email.utils import parseaddr
 
-    name, address = parseaddr(_header(msg, "From"))
+    return format_author(*parseaddr(_header(msg, "From")))
+
+
+def format_author(name: str, address: str) -> str:
     return f"{name} <{address}>" if name and address else name or address
 
 
@@ -312,20 +315,8 @@ def series_from_bytes(data: bytes, source: str, wanted: Wanted | None, first_ind
                              trailers=trailers_of(message), patchset=patchset, other_files=others)], notes)
     chunks, junk = _split_mbox(data, starts)
     notes = [f"{source}: {junk} bytes before the first message ignored"] if junk and data[:junk].strip() else []
-    series = series_from_messages(chunks, source, wanted, first_index, notes)
-    if not series.patches and require_patch:
-        raise _no_patch(source, series.notes)
-    return series
-
-
-def series_from_messages(messages, source: str, wanted: Wanted | None, first_index: int = 1,
-                         notes: list[str] | None = None, on_patch: Callable[[Patch], None] | None = None) -> Series:
-    """A Series of the patches among `messages` (each one mail's bytes; any iterable, so that a git
-    process's output can be read while git still writes it), with notes on what was skipped.
-    `on_patch` sees each patch as soon as it is read (marks.SeriesMarker.add)."""
-    notes = notes if notes is not None else []
     patches: list[Patch] = []
-    for n, chunk in enumerate(messages, 1):
+    for n, chunk in enumerate(chunks, 1):
         if not _looks_like_mail(chunk):
             notes.append(f"{source}: message {n} has no mail headers; skipped")
             continue
@@ -337,8 +328,8 @@ def series_from_messages(messages, source: str, wanted: Wanted | None, first_ind
             notes.append(f"{source}: {what} '{subject}' skipped")
             continue
         patches.append(patch)
-        if on_patch is not None:
-            on_patch(patch)
+    if not patches and require_patch:
+        raise _no_patch(source, notes)
     return Series(patches, notes)
 
 

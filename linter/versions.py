@@ -124,10 +124,7 @@ class FileVersions:
     def text(self, blob_id: str) -> tuple[str, Text] | None:
         """(full id, text) of a full or abbreviated blob id, read from git when not known yet."""
         known = self._known(blob_id)
-        if known is None:
-            self._read(blob_id)
-            known = self._by_name.get(blob_id)
-        return (known, self._by_id[known]) if known else None
+        return (known, self._by_id[known]) if known else self.named(blob_id)
 
     def post_image(self, pf: PatchedFile, fallback: str | None = None) -> tuple[str, Text] | None:
         """(blob id, text) of the version pf's diff produces: derived from its pre-image when the
@@ -157,11 +154,10 @@ class FileVersions:
         return (self.text(pre_id) if pre_id else None) or self.named(fallback)
 
     def named(self, name: str | None) -> tuple[str, Text] | None:
-        """(full id, text) of a blob git names otherwise ("rev:path", ":path")."""
+        """(full id, text) of what git calls `name` (a blob id, "rev:path", ":path")."""
         if not name:
             return None
-        if name not in self._by_name:
-            self._read(name)
+        self._read(name)
         full = self._by_name.get(name)
         return (full, self._by_id[full]) if full else None
 
