@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from linter.errors import PatchError
 from linter.findings import Finding
-from linter.gitsafe import SAFE_CONFIG, safe_env
+from linter.gitsafe import SAFE_DIFF, git_argv, safe_env
 from linter.series import SERIES_POS, Series, Wanted, mail_subject
 
 MAGIC_MARKER = "--- b4-submit-tracking ---"
@@ -157,7 +157,6 @@ def _commit_with_patch_id(repo, start: str, end: str, stdin: bytes) -> str | Non
     wanted = _patch_ids(repo, stdin)
     if not wanted:
         return None
-    from linter.gitsafe import SAFE_DIFF
     from linter.gitsource import run_git
 
     try:
@@ -178,7 +177,7 @@ def _patch_ids(repo, diff: bytes) -> list[tuple[str, str]]:
 def _git_with_input(repo, args: list[str], data: bytes) -> bytes | None:
     """git (with gitsource's safe settings) reading `data` on stdin; its stdout, or None on failure."""
     try:
-        proc = subprocess.run(["git", *SAFE_CONFIG, *args], input=data, capture_output=True,
+        proc = subprocess.run(git_argv(*args), input=data, capture_output=True,
                               cwd=repo.working_tree_dir, env=safe_env(), check=False)
     except OSError:
         return None

@@ -20,7 +20,7 @@ import os
 import re
 import subprocess
 
-from linter.gitsafe import SAFE_CONFIG, SAFE_DIFF, STAGED_DIFF, safe_env
+from linter.gitsafe import SAFE_DIFF, STAGED_DIFF, git_argv, safe_env
 
 # One record per commit: NUL, id, author, subject, body, NUL, then its diff. NUL is in no commit
 # message and in no text diff (git calls a file with one binary), so it cannot be mistaken.
@@ -34,7 +34,7 @@ class GitPipe:
     """One git process, started now, its output read later (or as it comes)."""
 
     def __init__(self, *args: str):
-        self.proc = subprocess.Popen(["git", *SAFE_CONFIG, *args], stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(git_argv(*args), stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=safe_env())
         try:
             import fcntl

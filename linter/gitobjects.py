@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 
-from linter.gitsafe import SAFE_CONFIG, safe_env
+from linter.gitsafe import git_argv, safe_env
 
 
 class GitObjects:
@@ -27,7 +27,7 @@ class GitObjects:
             return None
         try:
             if self._proc is None:
-                self._proc = subprocess.Popen(["git", *SAFE_CONFIG, "cat-file", "--batch"], cwd=self.root,
+                self._proc = subprocess.Popen(git_argv("cat-file", "--batch"), cwd=self.root,
                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                               stderr=subprocess.DEVNULL, env=safe_env())
             self._proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")

@@ -24,6 +24,11 @@ FORMAT_PATCH = ["format-patch", "--stdout", "-k", "--no-stat", "--no-signature",
 STAGED_DIFF = ["diff", "--cached", "--full-index", *SAFE_DIFF]   # and the revision: HEAD
 
 
+def git_argv(*args: str) -> list[str]:
+    """git with the safe configuration: every git process entrylint starts begins this way."""
+    return ["git", *SAFE_CONFIG, *args]
+
+
 def safe_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
     env.update(SAFE_ENV)

@@ -13,7 +13,7 @@ import os
 import git
 
 from linter.errors import PatchError
-from linter.gitsafe import FORMAT_PATCH, SAFE_CONFIG, SAFE_ENV, STAGED_DIFF, safe_env
+from linter.gitsafe import FORMAT_PATCH, SAFE_CONFIG, SAFE_ENV, STAGED_DIFF, git_argv, safe_env
 from linter.series import Series, Wanted, merge_notes, series_from_bytes, series_from_staged_diff
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -41,7 +41,7 @@ def find_repo(path: str = ".") -> git.Repo | None:
 
 def run_git(repo: git.Repo, *args: str) -> bytes:
     """Run git in the repository with the safe configuration; raise PatchError on failure."""
-    proc = repo.git.execute(["git", *SAFE_CONFIG, *args], with_extended_output=True,
+    proc = repo.git.execute(git_argv(*args), with_extended_output=True,
                             stdout_as_string=False, strip_newline_in_stdout=False, env=safe_env(),
                             with_exceptions=False)
     status, out, err = proc
