@@ -46,13 +46,9 @@ def run(args) -> int:
     return 0
 
 
-def _tables(analysis, name):
+def gaps_report(analysis, path: str | None = None, vs: str | None = None) -> dict:
     from linter.image.tables_referenced import referenced_tables
 
-    return referenced_tables(analysis, name)
-
-
-def gaps_report(analysis, path: str | None = None, vs: str | None = None) -> dict:
     known = sorted(analysis.paths)
     for name, what in ((path, "--path"), (vs, "--vs")):
         if name is not None and name not in analysis.paths:
@@ -76,7 +72,7 @@ def gaps_report(analysis, path: str | None = None, vs: str | None = None) -> dic
                        "new": analysis.name(h.new) if h.new >= 0 else None}
                       for h in analysis.paths[name].hooks],
             "tables": [{"table": t.table, "referenced_by": t.referenced_by, "functions": t.functions}
-                       for t in _tables(analysis, name)],
+                       for t in referenced_tables(analysis, name)],
         }
     return {"image": analysis.model.path, "functions": len(analysis.funcs), "decoded": analysis.decoded,
             "paths": paths}

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from linter.image import decode as D
-
-STT_OBJECT = 1
+from linter.image.symbols import STT_OBJECT
 
 
 @dataclass
@@ -24,17 +23,27 @@ class TableRef:
 
 
 def referenced_tables(analysis, path: str) -> list[TableRef]:
-    """The tables of one path, from the image cache when an earlier run with this profile found them."""
-    cache, entry = analysis.model.cache, _cache_entry(analysis.profile)
+    """The tables of one path. All paths' are found at once, once per run (memo) and per image
+    and profile (the image cache): asking path by path must not repeat the search."""
+    entry = _cache_entry(analysis.profile)
+    if entry not in analysis.model.memo:
+        analysis.model.memo[entry] = _all_tables(analysis, entry)
+    return analysis.model.memo[entry].get(path, [])
+
+
+def _all_tables(analysis, entry: str) -> dict[str, list[TableRef]]:
+    cache = analysis.model.cache
     cached = cache.load(entry)
-    if cached is None:
-        found = {p: _find(analysis, p) for p in analysis.paths}
-        rows = [(p, t.table, t.referenced_by, "\n".join(t.functions)) for p, ts in found.items() for t in ts]
-        cache.save(entry, {k: np.array([r[i] for r in rows], dtype=str)
-                           for i, k in enumerate(("path", "table", "by", "functions"))})
-        return found.get(path, [])
-    return [TableRef(str(t), str(b), str(f).split("\n") if str(f) else [])
-            for p, t, b, f in zip(cached["path"], cached["table"], cached["by"], cached["functions"]) if p == path]
+    if cached is not None:
+        found: dict[str, list[TableRef]] = {}
+        for p, t, b, f in zip(cached["path"], cached["table"], cached["by"], cached["functions"]):
+            found.setdefault(str(p), []).append(TableRef(str(t), str(b), str(f).split("\n") if str(f) else []))
+        return found
+    found = {p: _find(analysis, p) for p in analysis.paths}
+    rows = [(p, t.table, t.referenced_by, "\n".join(t.functions)) for p, ts in found.items() for t in ts]
+    cache.save(entry, {k: np.array([r[i] for r in rows], dtype=str)
+                       for i, k in enumerate(("path", "table", "by", "functions"))})
+    return found
 
 
 def _cache_entry(profile) -> str:
