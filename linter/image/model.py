@@ -167,8 +167,7 @@ def load_image(path: str, profile, use_cache: bool = True) -> ImageModel:
     header = check_image_file(path)
     progress.step(f"reading {path}")
     try:
-        model = _open(path, header, use_cache)
-        _read_notes(model, profile)
+        model = _open(path, header, profile, use_cache)
         _read_symbols(model)
     except (struct.error, NoteFormatError) as exc:
         raise ImageError(path, f"malformed ELF: {exc}") from None
@@ -180,7 +179,7 @@ def load_image(path: str, profile, use_cache: bool = True) -> ImageModel:
     return model
 
 
-def _open(path: str, header, use_cache: bool) -> ImageModel:
+def _open(path: str, header, profile, use_cache: bool) -> ImageModel:
     data = np.memmap(path, dtype=np.uint8, mode="r")
     sections = [Section(*row) for row in section_table(path, data, header.shoff, header.shnum, header.shstrndx)]
     segments = [Segment(*row) for row in program_table(data, header.phoff, header.phnum)]
@@ -189,7 +188,8 @@ def _open(path: str, header, use_cache: bool) -> ImageModel:
             raise ImageError(path, f"truncated: section {sec.name or sec.index} ends at byte "
                                    f"{sec.offset + sec.size}, past the end of the file ({header.size} bytes)")
     model = ImageModel(path, header.entry, sections, segments, data, ImageCache("", enabled=False))
-    model.build_id = _build_id(model)
+    _read_notes(model, profile)   # (the cache key needs the build-id note)
+    model.build_id = next((n.desc.hex() for n in model.notes if n.owner == "GNU" and n.type == 3), None)
     table = bytes(data[header.shoff:header.shoff + header.shnum * header.shentsize])
     model.cache = ImageCache(image_key(path, model.build_id, table), enabled=use_cache)
     return model
@@ -205,16 +205,6 @@ def _find_profile_names(model: ImageModel, profile) -> None:
         model.symbols.remember(cached)
         return
     model.cache.save(entry, {n: model.symbols.find(n) for n in names})
-
-
-def _build_id(model: ImageModel) -> str | None:
-    sec = model.section(".note.gnu.build-id")
-    candidates = [sec] if sec else [s for s in model.sections if s.type == "SHT_NOTE"]
-    for sec in candidates:
-        for note in parse_notes(bytes(model.section_bytes(sec)), 0, sec.name):
-            if note.owner == "GNU" and note.type == 3:
-                return note.desc.hex()
-    return None
 
 
 def _read_notes(model: ImageModel, profile) -> None:
