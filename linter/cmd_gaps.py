@@ -78,14 +78,9 @@ def gaps_report(analysis, path: str | None = None, vs: str | None = None) -> dic
             "paths": paths}
 
 
-def chain_text(chain: list[dict]) -> str:
-    out = chain[0]["function"]
-    for step in chain[1:]:
-        out += f" -{step['kind']}-> {step['function']}"
-    return out
-
-
 def render_text(report: dict) -> str:
+    from linter.image.paths import chain_text
+
     lines = []
     for name, p in report["paths"].items():
         head = (f"{name}: {len(p['reach'])} functions before convergence ({', '.join(p['converges_at'])})")
@@ -93,7 +88,8 @@ def render_text(report: dict) -> str:
             head += f"; vs {', '.join(p['vs'])}: {len(p['only'])} only here"
         lines.append(head)
         width = max((len(o["function"]) for o in p["only"]), default=0)
-        lines += [f"  {o['function'].ljust(width)}  {chain_text(o['chain'])}" for o in p["only"]]
+        lines += [f"  {o['function'].ljust(width)}  {chain_text([(s['function'], s['kind']) for s in o['chain']])}"
+                  for o in p["only"]]
         lines += [f"  hook  {h['writer']} writes slot {h['slot']}: {h['default'] or '?'} -> {h['new'] or '?'}"
                   for h in p["hooks"]]
         lines += [f"  table {t['referenced_by']} refers to {t['table']}: {len(t['functions'])} function "

@@ -53,7 +53,7 @@ class Context:
 
             path = self.image_path if which == "head" else self.base_image_path
             self._images[which] = load_image(path, self.profile, use_cache=self.use_cache)
-            self.notes += [f"{path}: {w}" for w in getattr(self._images[which], "warnings", [])]
+            self.notes += [f"{path}: {w}" for w in self._images[which].warnings]
         return self._images[which]
 
     def marked(self, path_scoped: bool = True) -> "list[HunkMark]":

@@ -53,10 +53,11 @@ def check(ctx) -> Iterable[Finding]:
     added_labels = {n for m in ctx.marks for n, _ in defined_labels([c.text for c in m.added])}
     doors = {door.symbol for door in head.doors} & added_labels   # new doors: EL201's and EL102's
     moved = moved_verbatim(ctx.marks)
-    units = [(mark, unit) for mark in ctx.marks for unit in _changed(head, analysis, mark, moved, doors)]
-    changed_on = {p for _, unit in units for p in analysis.runs_on_functions(unit.funcs)}
+    units = [(mark, unit, analysis.runs_on_functions(unit.funcs))
+             for mark in ctx.marks for unit in _changed(head, analysis, mark, moved, doors)]
+    changed_on = {p for _, _, on in units for p in on}
     seen = set()
-    for mark, unit in units:
+    for mark, unit, on in units:
         if (mark.patch.index, unit.source, unit.holder) in seen:
             continue
         seen.add((mark.patch.index, unit.source, unit.holder))
@@ -66,7 +67,6 @@ def check(ctx) -> Iterable[Finding]:
                           f"the image cannot tell which entry paths run it",
                           mark=mark, symbol=unit.source, image="head", key=f"{unit.source}:not-in-image")
             continue
-        on = analysis.runs_on_functions(unit.funcs)
         off = [p for p in analysis.paths if p not in on]
         if not on or not off or set(off) <= changed_on:
             continue  # the series changes the other paths' own code too: balanced

@@ -489,10 +489,6 @@ class References:
     def __len__(self) -> int:
         return len(self.site)
 
-    def of_kind(self, *kinds: int) -> References:
-        keep = np.isin(self.kind, kinds)
-        return References(self.site[keep], self.func[keep], self.kind[keep], self.target[keep])
-
 
 def _le(codep: np.ndarray, at: np.ndarray, size: int, signed: bool) -> np.ndarray:
     """Little-endian integers of ``size`` bytes at offsets ``at``, as int64 (or uint64 for 8)."""

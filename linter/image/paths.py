@@ -303,9 +303,7 @@ class PathAnalysis:
         return [p for p in self.paths if p in on]
 
     def chain_text(self, path: str, f: int) -> str:
-        """The chain to f as one line: `startup_64 -jump-> common_startup_64 -call-> f`."""
-        chain = self.chain(path, f)
-        return " ".join([chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]])
+        return chain_text(self.chain(path, f))
 
     def counterparts(self, path: str) -> list[str]:
         """The profile's counterparts of `path` that have a door in this image."""
@@ -431,3 +429,9 @@ def _functions_named(model, funcs: Functions, names: list[str]) -> list[int]:
 
 def _empty_reach(n: int) -> Reach:
     return Reach(np.zeros(n, bool), np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.full(n, NO_KIND, np.uint8))
+
+
+def chain_text(chain: list[tuple[str, str]]) -> str:
+    """A chain of (function, kind of the step into it) as one line:
+    `startup_64 -jump-> common_startup_64 -call-> f`."""
+    return " ".join([chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]])

@@ -13,4 +13,6 @@ Nothing goes to stderr, which b4 would count as a failure.
 
 from __future__ import annotations
 
-from linter.report.checkpatch import render  # noqa: F401  (the same lines: see above)
+from linter.report.checkpatch import render   # the same lines: see above
+
+__all__ = ["render"]
