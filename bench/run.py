@@ -26,6 +26,9 @@ import image_bench
 import install
 from report import markdown, readme_section
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from readme_sections import section  # noqa: E402  (tools/ is no package: its one README writer)
+
 
 def machine() -> dict:
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
@@ -45,18 +48,6 @@ def bench_env(work: Path) -> dict[str, str]:
     env.update(PYTHONPYCACHEPREFIX=str(work / "pycache"), XDG_CACHE_HOME=str(work / "cache"),
                GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL="/dev/null")
     return env
-
-
-def replace_section(path: Path, name: str, text: str) -> None:
-    """Replace what lies between `<!-- BEGIN name -->` and `<!-- END name -->`, re-reading the file
-    just before writing it (others edit other sections of the same README)."""
-    begin, end = f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
-    doc = path.read_text(encoding="utf-8")
-    if doc.count(begin) != 1 or doc.count(end) != 1 or doc.index(begin) > doc.index(end):
-        raise SystemExit(f"bench: {path} lacks one '{begin}' ... '{end}' pair")
-    head, rest = doc.split(begin)
-    _, tail = rest.split(end)
-    path.write_text(f"{head}{begin}\n{text.rstrip()}\n{end}{tail}", encoding="utf-8")
 
 
 def main() -> int:
@@ -89,7 +80,7 @@ def main() -> int:
     print(text)
     log(f"wrote {work / 'results.json'} and {work / 'results.md'}")
     if args.readme:
-        replace_section(args.readme, "bench", readme_section(results))
+        section("bench", readme_section(results), path=args.readme)
         log(f"updated the bench section of {args.readme}")
     return 0
 

@@ -20,9 +20,8 @@ ENV = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",
            GIT_COMMITTER_NAME="Demo", GIT_COMMITTER_EMAIL="demo@example.org")
 
 
-def sh(*cmd, cwd, quiet=True) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=cwd, env=ENV, check=True, text=True,
-                          stdout=subprocess.DEVNULL if quiet else None)
+def sh(*cmd, cwd) -> str:
+    return subprocess.run(cmd, cwd=cwd, env=ENV, check=True, text=True, stdout=subprocess.PIPE).stdout
 
 
 def build(tree: Path, out: Path) -> Path | None:
@@ -45,8 +44,7 @@ def main() -> int:
         sh("git", "init", "-q", "-b", "master", cwd=tree)
         sh("git", "add", "-A", cwd=tree)
         sh("git", "commit", "-q", "-m", "example kernel: base tree", cwd=tree)
-        base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tree, env=ENV, text=True,
-                              capture_output=True, check=True).stdout.strip()
+        base = sh("git", "rev-parse", "HEAD", cwd=tree).strip()
         images = []
         if not args.no_images:
             base_image = build(tree, work / "build-base")

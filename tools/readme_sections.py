@@ -10,15 +10,16 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def section(name: str, text: str | None = None) -> str:
-    """The text between `<!-- BEGIN name -->` and `<!-- END name -->`; replace it when text is given."""
-    readme = README.read_text()
+def section(name: str, text: str | None = None, path: Path = README) -> str:
+    """The text between `<!-- BEGIN name -->` and `<!-- END name -->`; replace it when text is given
+    (the file is read just before it is written: others edit other sections; bench/run.py too)."""
+    readme = path.read_text(encoding="utf-8")
     pat = re.compile(rf"(<!-- BEGIN {name} -->\n)(.*?)(<!-- END {name} -->)", re.S)
     m = pat.search(readme)
     if not m:
-        raise SystemExit(f"README.md has no section '{name}'")
+        raise SystemExit(f"{path.name} has no section '{name}'")
     if text is not None:
-        README.write_text(readme[: m.start(2)] + text + readme[m.end(2):])
+        path.write_text(readme[: m.start(2)] + text.rstrip() + "\n" + readme[m.end(2):], encoding="utf-8")
     return m.group(2)
 
 
