@@ -16,8 +16,9 @@ from pathlib import Path
 # Where another engineer's e2e run keeps the same Debian vmlinux files: reuse them, never fetch twice.
 E2E_DEBIAN = os.environ.get("E2E_DIR", "/var/tmp/entrylint-e2e") + "/debian"
 
+REPO = Path(__file__).resolve().parent.parent
 SOURCE_PACKAGE = "linux-source-6.1"
-IMAGE_PACKAGES = ["linux-image-6.1.0-56-cloud-amd64-dbg", "linux-image-6.12.117+deb12-cloud-amd64-dbg"]
+IMAGE_PACKAGES = ["linux-image-6.1.0-56-cloud-amd64-dbg", "linux-image-6.12.117+deb12-cloud-amd64-dbg"]  # as e2e's
 
 
 def say(msg: str) -> None:
@@ -40,19 +41,6 @@ def download(package: str, into: Path) -> Path:
 def deb_field(deb: Path, name: str) -> str:
     return subprocess.run(["dpkg-deb", "-f", str(deb), name], capture_output=True, text=True,
                           check=True).stdout.strip()
-
-
-def extract_from_deb(deb: Path, member: str, dest: Path) -> None:
-    """One file of a .deb's data archive, streamed (the -dbg packages hold ~1.5 GB we do not want)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
-    with open(part, "wb") as out:
-        fsys = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
-        tar = subprocess.run(["tar", "-x", "-O", member], stdin=fsys.stdout, stdout=out)
-        fsys.stdout.close()
-        if fsys.wait() != 0 or tar.returncode != 0:
-            raise SystemExit(f"bench: cannot extract {member} from {deb}")
-    part.rename(dest)
 
 
 def kernel_source(work: Path, members: list[str]) -> tuple[Path, str]:
@@ -81,19 +69,15 @@ def kernel_source(work: Path, members: list[str]) -> tuple[Path, str]:
 
 
 def debian_vmlinux(work: Path, package: str) -> tuple[Path, str]:
-    """(vmlinux path, "package version") of a -dbg package: the e2e copy if present, else fetched."""
+    """(vmlinux path, "package version") of a -dbg package: e2e's copy, fetched by e2e's own
+    script (e2e/debian_images.sh) when there is none yet, so both keep one set of images."""
     release = package.removeprefix("linux-image-").removesuffix("-dbg")
-    for base in (Path(E2E_DEBIAN), work / "debian"):
-        vmlinux = base / release / "vmlinux"
-        info = base / release / "package.txt"
-        if vmlinux.is_file():
-            label = " ".join(info.read_text().split()[1::2]) if info.exists() else package
-            return vmlinux, label
-    out = work / "debian" / release
-    deb = download(package, work / "debian" / "deb")
-    version = deb_field(deb, "Version")
-    say(f"extracting vmlinux-{release} from {deb.name}")
-    extract_from_deb(deb, f"./usr/lib/debug/boot/vmlinux-{release}", out / "vmlinux")
-    (out / "package.txt").write_text(f"Package: {package}\nVersion: {version}\n")
-    deb.unlink()
-    return out / "vmlinux", f"{package} {version}"
+    for attempt in range(2):
+        for base in (Path(E2E_DEBIAN), work / "debian"):      # (work/debian: what older runs fetched)
+            vmlinux, info = base / release / "vmlinux", base / release / "package.txt"
+            if vmlinux.is_file():
+                return vmlinux, " ".join(info.read_text().split()[1::2]) if info.exists() else package
+        if attempt == 0:
+            say(f"fetching {package} with e2e/debian_images.sh")
+            subprocess.run(["sh", str(REPO / "e2e" / "debian_images.sh"), package], check=True)
+    raise SystemExit(f"bench: e2e/debian_images.sh left no vmlinux for {package} in {E2E_DEBIAN}")

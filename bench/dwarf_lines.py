@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-DEFAULT = "/var/tmp/entrylint-e2e/debian/6.1.0-56-cloud-amd64/vmlinux"
+DEFAULT = os.environ.get("E2E_DIR", "/var/tmp/entrylint-e2e") + "/debian/6.1.0-56-cloud-amd64/vmlinux"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CHILD = r"""
