@@ -40,6 +40,11 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
+def run_indices(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The index of every element of the runs starts[i] .. starts[i] + counts[i], run after run."""
+    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+
+
 def _dedupe(n: int, src, dst, kind):
     """Unique (src, dst) pairs, smallest kind kept, sorted by src then dst (1-D keys, not 2-D unique)."""
     src = np.asarray(src, np.int64)
@@ -116,10 +121,7 @@ class Graph:
         if len(need):
             self._expand(need)
         counts = self.count[nodes]
-        total = int(counts.sum())
-        # index of every out-edge: each node's start, then 0, 1, 2 … within its run
-        run_first = np.cumsum(counts) - counts
-        idx = np.repeat(self.start[nodes] - run_first, counts) + np.arange(total)
+        idx = run_indices(self.start[nodes], counts)
         return np.repeat(nodes, counts), self.dst[idx], self.kind[idx]
 
     def to_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from linter.image import decode as D
-from linter.image.graph import NO_KIND, Graph, Reach, reach, sorted_unique
+from linter.image.graph import NO_KIND, Graph, Reach, reach, run_indices, sorted_unique
 from linter.image.symbols import STT_FUNC, STT_NOTYPE
 
 FALLTHROUGH = 11
@@ -330,7 +330,7 @@ class CachedEdges:
         nodes = np.asarray(nodes, np.int64)
         old, new = nodes[self.expanded[nodes]], nodes[~self.expanded[nodes]]
         counts = self.indptr[old + 1] - self.indptr[old]
-        idx = np.repeat(self.indptr[old] - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        idx = run_indices(self.indptr[old], counts)
         src, dst, kind = np.repeat(old, counts), self.dst[idx].astype(np.int64), self.kind[idx]
         if len(new):
             s, d, k = self.reader(new)
