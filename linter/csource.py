@@ -128,6 +128,11 @@ def _c_function_name(decl: list[str]) -> str | None:
     text = " ".join(decl)
     if "=" in text.split("(", 1)[0]:
         return None  # an initialised object (struct ops = {...}), not a function
+    return first_c_name(text)
+
+
+def first_c_name(text: str) -> str | None:
+    """The first `name(` that is no keyword or macro: a declaration's function name."""
     for m in C_NAME.finditer(text):
         if m.group(1) not in C_KEYWORDS and not m.group(1).isupper():
             return m.group(1)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from unidiff import PatchedFile
 from unidiff.patch import Hunk
 
-from linter.csource import (ASM_END, ASM_LABEL, ASM_PLAIN_LABEL, ASM_SUFFIXES, C_KEYWORDS, C_NAME, Span, enclosing, spans,
-                            spans_after_edit)
+from linter.csource import (ASM_END, ASM_LABEL, ASM_PLAIN_LABEL, ASM_SUFFIXES, Span, enclosing, first_c_name,
+                            spans, spans_after_edit)
 from linter.profile import Profile
 from linter.series import Patch, Series
 from linter.versions import FileVersions
@@ -257,13 +257,8 @@ def _hunk_functions(hunk: Hunk, path: str, header_fn: str | None) -> list[str | 
 def _header_function(header: str, path: str) -> str | None:
     if not header:
         return None
-    m = ASM_LABEL.match(header) or re.match(r"^([A-Za-z_][\w.]*):", header)
-    if m:
-        return m.group(1)
-    for m in C_NAME.finditer(header):
-        if m.group(1) not in C_KEYWORDS and not m.group(1).isupper():
-            return m.group(1)
-    return None
+    m = ASM_LABEL.match(header) or ASM_PLAIN_LABEL.match(header)
+    return m.group(1) if m else first_c_name(header)
 
 
 def _assign_paths(mark: HunkMark, profile: Profile) -> None:

@@ -50,5 +50,3 @@ class RunResult:
             out[f.severity] += 1
         return out
 
-    def rule(self, rule_id: str) -> RuleInfo | None:
-        return next((r for r in self.rules if r.id == rule_id), None)

@@ -10,14 +10,17 @@ from linter.findings import Finding
 
 if TYPE_CHECKING:  # pragma: no cover
     from linter.marks import HunkMark
+    from linter.series import Patch
 
 DOC_HEADINGS = ("What it does:", "Why it matters:", "Example:", "Instead:")
 
 
 def finding(rule: ModuleType | str, message: str, *, mark: "HunkMark | None" = None, line: int | None = None,
             file: str | None = None, paths: Iterable[str] = (), symbol: str | None = None,
-            image: str | None = None, evidence: Iterable[str] = (), key: str = "") -> Finding:
-    """A Finding of `rule` (a rule module, or its __name__), located at a hunk mark or an image symbol."""
+            image: str | None = None, evidence: Iterable[str] = (), key: str = "",
+            patch: "Patch | None" = None) -> Finding:
+    """A Finding of `rule` (a rule module, or its __name__), located at a hunk mark, an image
+    symbol, or a file of a patch."""
     if isinstance(rule, str):
         rule = sys.modules[rule]
     f = Finding(rule=rule.ID, name=rule.NAME, severity=rule.SEVERITY, message=message,
@@ -25,9 +28,9 @@ def finding(rule: ModuleType | str, message: str, *, mark: "HunkMark | None" = N
     if mark is not None:
         f.file = mark.file
         f.line = line if line is not None else mark.line
-        f.commit = mark.patch.commit
-        f.subject = mark.patch.subject
-        f.patch = mark.patch.index
+        patch = mark.patch
+    if patch is not None:
+        f.commit, f.subject, f.patch = patch.commit, patch.subject, patch.index
     if file is not None:
         f.file, f.line = file, line
     return f

@@ -37,6 +37,5 @@ def check(ctx):
             elif not m.group(2).strip():
                 problem = f"acks {m.group(1)} without a reason, so it accepts nothing"
             if problem:
-                f = finding(__name__, f"trailer 'Entrylint-Ack: {value}' {problem}", key=f"{patch.subject}|{value}")
-                f.commit, f.subject, f.patch = patch.commit, patch.subject, patch.index
-                yield f
+                yield finding(__name__, f"trailer 'Entrylint-Ack: {value}' {problem}", key=f"{patch.subject}|{value}",
+                              patch=patch)

@@ -31,12 +31,10 @@ def _renames(ctx):
             old, new = pf.source_file.removeprefix("a/"), pf.target_file.removeprefix("b/")
             was = sorted({p for p, _ in ctx.profile.entry_scopes(old)})
             if was and not ctx.profile.entry_scopes(new):
-                f = finding(__name__, f"renames {old}, entry code of the {', '.join(was)} path, to {new}, "
-                            f"which the profile does not know: later changes there go unmarked (update "
-                            f"the profile: {ctx.profile.source})", file=new, line=1, paths=was,
-                            key=f"rename:{old}:{new}")
-                f.commit, f.subject, f.patch = patch.commit, patch.subject, patch.index
-                yield f
+                yield finding(__name__, f"renames {old}, entry code of the {', '.join(was)} path, to {new}, "
+                              f"which the profile does not know: later changes there go unmarked (update "
+                              f"the profile: {ctx.profile.source})", file=new, line=1, paths=was,
+                              key=f"rename:{old}:{new}", patch=patch)
 
 
 def check(ctx):

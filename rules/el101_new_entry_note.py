@@ -17,7 +17,7 @@ path at startup_64), or make the case on the list and record it with `Entrylint-
 """
 
 from linter.ruleapi import finding
-from rules.notes_in_source import series_note_changes
+from rules.notes_in_source import note_paths, series_note_changes
 
 ID, NAME, SEVERITY, NEEDS = "EL101", "new-entry-note", "error", frozenset({"diff"})
 
@@ -28,9 +28,7 @@ def check(ctx):
             owner = ctx.profile.notes[note.owner]
             if note.type not in owner.announces_entry:
                 continue
-            announced = [p.name for p in ctx.profile.paths.values()
-                         if f"note:{note.owner}:{note.type}" in p.announced_by]
             yield finding(__name__, f"adds a {note.owner} {note.type_name} note ({note.value}): a new entry point "
                           f"announced to the loader, with boot code the other paths never run",
-                          mark=note.mark, line=note.line, paths=announced or note.mark.paths,
+                          mark=note.mark, line=note.line, paths=note_paths(ctx, note),
                           key=f"{note.owner}:{note.type}:{note.value}")

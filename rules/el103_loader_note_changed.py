@@ -17,14 +17,9 @@ were tried, and record it with `Entrylint-Ack: EL103 <reason>`.
 """
 
 from linter.ruleapi import finding
-from rules.notes_in_source import series_note_changes
+from rules.notes_in_source import note_paths, series_note_changes
 
 ID, NAME, SEVERITY, NEEDS = "EL103", "loader-note-changed", "warning", frozenset({"diff"})
-
-
-def _paths(ctx, note):
-    tag = f"note:{note.owner}:{note.type}"
-    return [p.name for p in ctx.profile.paths.values() if tag in p.announced_by] or note.mark.paths
 
 
 def check(ctx):
@@ -34,16 +29,16 @@ def check(ctx):
                 continue  # EL101 reports new doors
             yield finding(__name__, f"adds a {note.owner} {note.type_name} note ({note.value}): loaders read it, "
                           f"so its value becomes an interface with every hypervisor version",
-                          mark=note.mark, line=note.line, paths=_paths(ctx, note),
+                          mark=note.mark, line=note.line, paths=note_paths(ctx, note),
                           key=f"add:{note.owner}:{note.type_name}:{note.value}")
         for note in removed:
             door = note.type in ctx.profile.notes[note.owner].announces_entry
             why = "a loader can no longer find this entry point" if door else "loaders that read it lose it"
             yield finding(__name__, f"removes the {note.owner} {note.type_name} note ({note.value}): {why}",
-                          mark=note.mark, line=note.line, paths=_paths(ctx, note),
+                          mark=note.mark, line=note.line, paths=note_paths(ctx, note),
                           key=f"remove:{note.owner}:{note.type_name}:{note.value}")
         for old, new in changed:
             yield finding(__name__, f"changes the {new.owner} {new.type_name} note from ({old.value}) to "
                           f"({new.value}): loaders read its value and encoding",
-                          mark=new.mark, line=new.line, paths=_paths(ctx, new),
+                          mark=new.mark, line=new.line, paths=note_paths(ctx, new),
                           key=f"change:{new.owner}:{new.type_name}:{old.value}:{new.value}")

@@ -111,3 +111,10 @@ def note_changes(marks: list[HunkMark], profile: Profile):
 def series_note_changes(ctx) -> list:
     """note_changes() of the run's marks, computed once for EL101 and EL103 together."""
     return ctx.shared("note_changes", lambda: list(note_changes(ctx.marks, ctx.profile)))
+
+
+def note_paths(ctx, note: NoteLine) -> list[str]:
+    """The paths whose door this note announces (the profile's announced_by), else the paths
+    whose entry code holds it."""
+    tag = f"note:{note.owner}:{note.type}"
+    return [p.name for p in ctx.profile.paths.values() if tag in p.announced_by] or note.mark.paths
