@@ -49,4 +49,3 @@ class RunResult:
         for f in self.findings:
             out[f.severity] += 1
         return out
-
