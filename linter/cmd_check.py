@@ -8,7 +8,7 @@ import sys
 from linter.config import Config, find_config, find_repo_root
 from linter.context import Context
 from linter.engine import rule_info, run_rules, select_rules
-from linter.errors import ConfigError
+from linter.errors import ConfigError, PatchError
 from linter.profile import Profile, load_profile
 from linter.result import PatchInfo, RunResult
 from linter.series import Series
@@ -53,7 +53,13 @@ def load_series(args, profile: Profile, root: str | None, marker=None) -> Series
             return series
         from linter.gitsource import open_repo, series_from_range, series_from_staged
 
-        repo = open_repo(".")
+        try:
+            repo = open_repo(".")
+        except PatchError:
+            if args.staged:
+                raise
+            raise PatchError(revisions[0], "no such file, and no git repository here to read it as a "
+                                           "revision") from None
         return series_from_staged(repo, wanted) if args.staged else series_from_range(repo, revisions[0], wanted)
     if args.image or args.base_image:
         return None

@@ -126,7 +126,10 @@ def test_empty_range(repo):
 
 
 def test_not_a_repository(tmp_path):
-    assert_one_line_error(entrylint("check", "HEAD~1..HEAD", cwd=tmp_path), "not inside a git repository")
+    assert_one_line_error(entrylint("check", "HEAD~1..HEAD", cwd=tmp_path), "HEAD~1..HEAD", "no such file",
+                          "no git repository")
+    assert_one_line_error(entrylint("check", "--staged", cwd=tmp_path), "not inside a git repository")
+    assert_one_line_error(entrylint("check", "0001-typo.patch", cwd=tmp_path), "0001-typo.patch", "no such file")
 
 
 def test_nothing_to_check(repo):
