@@ -7,6 +7,8 @@
 #include <linux/kernel.h>
 #include <asm/bootparam.h>
 #include <asm/paravirt_types.h>
+#include <asm/x86_init.h>
+#include "xen-ops.h"
 
 struct start_info {
 	char magic[32];
@@ -63,6 +65,8 @@ void __init __noreturn xen_start_kernel(struct start_info *si)
 	xen_start_info = si;
 	xen_setup_features();
 	pv_ops.cpu = xen_cpu_ops;
+	x86_init.resources.memory_setup = xen_memory_setup;
+	x86_init.oem.arch_setup = xen_arch_setup;
 	xen_init_capabilities();
 	for (i = 0; i < sizeof(si->cmd_line); i++)
 		boot_command_line[i] = si->cmd_line[i];
