@@ -78,6 +78,50 @@ class NoteOwner:
         return next((t for t, n in self.types.items() if n == short), None)
 
 
+@dataclass(frozen=True)
+class OverrideFile:
+    pattern: str               # a path or glob of a path's own code that writes hook slots
+    functions: frozenset[str] = frozenset()   # only these functions of it (empty: all)
+    since: str | None = None
+    until: str | None = None
+
+    def matches(self, path: str) -> bool:
+        return glob_matches(path, self.pattern)
+
+    def covers(self, function: str | None) -> bool:
+        return not self.functions or function in self.functions
+
+
+@dataclass
+class HookProfile:
+    """The hook tables, where their defaults and their callers are, and who overrides them."""
+
+    tables: list[str] = field(default_factory=list)
+    default_files: list[str] = field(default_factory=list)
+    common_files: list[str] = field(default_factory=list)
+    overrides: dict[str, list[OverrideFile]] = field(default_factory=dict)   # path → its files
+    depth: int = 2
+
+    def override_paths(self, file: str, function: str | None = None) -> list[str]:
+        """The paths whose own code this function of this file is (its writes are their overrides)."""
+        return [p for p, files in self.overrides.items() if any(f.matches(file) and f.covers(function) for f in files)]
+
+    def is_override_file(self, file: str) -> bool:
+        return any(f.matches(file) for files in self.overrides.values() for f in files)
+
+    def is_common_file(self, file: str) -> bool:
+        return any(glob_matches(file, pat) for pat in self.common_files)
+
+    def is_default_file(self, file: str) -> bool:
+        return any(glob_matches(file, pat) for pat in self.default_files)
+
+    def watches(self, file: str) -> bool:
+        return self.is_common_file(file) or self.is_override_file(file) or self.is_default_file(file)
+
+    def globs(self) -> list[str]:
+        return self.common_files + self.default_files + [f.pattern for fs in self.overrides.values() for f in fs]
+
+
 @dataclass
 class Profile:
     name: str
@@ -89,6 +133,7 @@ class Profile:
     special_files: list[str]
     special_exclude: list[str]
     special_patterns: list["SpecialCase"]
+    hooks: HookProfile = field(default_factory=HookProfile)
     source: str = "<shipped>"
     _file_cache: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
     _special_cache: dict[str, bool] = field(default_factory=dict, repr=False)
@@ -107,7 +152,7 @@ class Profile:
 
     def is_watched(self, path: str) -> bool:
         """Does any rule look at this file? (The series reader parses only these in full.)"""
-        return bool(self.entry_scopes(path)) or self.is_special_case_file(path)
+        return bool(self.entry_scopes(path)) or self.is_special_case_file(path) or self.hooks.watches(path)
 
     def wants(self, path: str, diff_text: str = "") -> bool:
         """Parse this file's diff? Watched files, and any file whose diff writes a loader note."""
@@ -125,7 +170,7 @@ class Profile:
     def watched_globs(self) -> list[str]:
         """Every file pattern the profile knows: for pre-commit's `files` filter."""
         pats = [ef.pattern for p in self.paths.values() for ef in p.entry_files]
-        return sorted(set(pats + self.special_files))
+        return sorted(set(pats + self.special_files + self.hooks.globs()))
 
 
 # -- loading and validation ----------------------------------------------------------------------
@@ -191,6 +236,7 @@ def _build(data: dict, source: str) -> Profile:
         special_files=_strings(special, "files", "special_case", source, []),
         special_exclude=_strings(special, "exclude", "special_case", source, []),
         special_patterns=patterns,
+        hooks=_build_hooks(_need(data, "hooks", dict, "", source, {}), paths, source),
         source=source,
     )
 
@@ -241,3 +287,29 @@ def _build_notes(owner: str, body, source: str) -> NoteOwner:
         raise ConfigError(source, f"key '{where}.announces_entry' must list note type numbers")
     return NoteOwner(owner, _need(body, "macro", str, where, source, "ELFNOTE"),
                      _need(body, "constant_prefix", str, where, source, ""), set(announces), types)
+
+
+def _build_hooks(body: dict, paths: dict, source: str) -> HookProfile:
+    where = "hooks"
+    overrides = {}
+    for name, files in _table(_need(body, "overrides", dict, where, source, {}), f"{where}.overrides", source).items():
+        if name not in paths:
+            raise ConfigError(source, f"key '{where}.overrides.{name}' names unknown path '{name}'")
+        if not isinstance(files, list):
+            raise ConfigError(source, f"key '{where}.overrides.{name}' must be a list of tables")
+        built = []
+        for i, entry in enumerate(files):
+            at = f"{where}.overrides.{name}[{i}]"
+            entry = _table(entry, at, source)
+            built.append(OverrideFile(_need(entry, "path", str, at, source),
+                                      frozenset(_strings(entry, "functions", at, source, [])),
+                                      _need(entry, "since", str, at, source, None),
+                                      _need(entry, "until", str, at, source, None)))
+        overrides[name] = built
+    depth = _need(body, "depth", int, where, source, 2)
+    if not 0 <= depth <= 8:
+        raise ConfigError(source, f"key '{where}.depth' must be from 0 to 8, not {depth}")
+    return HookProfile(tables=_strings(body, "tables", where, source, []),
+                       default_files=_strings(body, "default_files", where, source, []),
+                       common_files=_strings(body, "common_files", where, source, []),
+                       overrides=overrides, depth=depth)
