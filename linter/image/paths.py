@@ -141,6 +141,7 @@ class EdgeReader:
         self.data = [(s.addr, model.section_bytes(s)) for s in model.sections
                      if s.loaded and not s.executable and s.type == "SHT_PROGBITS"]
         self.hooks: list[Hook] = []
+        self.reads: list[tuple[np.ndarray, np.ndarray]] = []   # (function, slot) of slot reads
         self.decoded = 0
 
     @property
@@ -180,7 +181,10 @@ class EdgeReader:
         slot = np.isin(kind, SLOT_READS)
         values, ok = D.read_slots(target[slot], self.data)
         dst[slot] = np.where(ok, funcs.starting_at(values), -1)
-        dst[self._copies(refs)] = -1
+        copies = self._copies(refs)
+        dst[copies] = -1
+        # every read, whatever the slot holds statically: the hook map asks who calls a slot
+        self.reads.append((src[slot & ~copies].astype(np.int64), target[slot & ~copies].astype(np.uint64)))
         asm_ref = np.isin(kind, ASM_REFS) & funcs.asm[src]
         if asm_ref.any():
             virtual = np.array([self.model.to_virtual(int(t)) or 0 for t in target[asm_ref]], np.uint64)
@@ -189,6 +193,15 @@ class EdgeReader:
             dst[asm_ref] = hit
         self._note_hooks(src, refs)
         return src, dst, kind
+
+    def read_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(function, slot address) of every slot read decoded so far, each pair once."""
+        funcs = np.concatenate([r[0] for r in self.reads] + [np.empty(0, np.int64)]).astype(np.int64)
+        slots = np.concatenate([r[1] for r in self.reads] + [np.empty(0, np.uint64)]).astype(np.uint64)
+        if not len(funcs):
+            return funcs, slots
+        pairs = np.unique(np.stack([funcs.astype(np.uint64), slots], axis=1), axis=0)
+        return pairs[:, 0].astype(np.int64), pairs[:, 1]
 
     def _alternative_edges(self, nodes: np.ndarray) -> tuple:
         """What the replacements patched into these functions reference, as their own edges."""
@@ -265,6 +278,8 @@ class PathAnalysis:
     paths: dict[str, PathReach]
     common: Reach
     decoded: int                     # functions decoded (of len(funcs))
+    graph: Graph | None = None       # the (lazy) graph the searches ran on: out_edges of visited nodes
+    slot_reads: tuple = ()           # (function indices, slot addresses) of the decoded slot reads
     _names: dict = field(default_factory=dict, repr=False)   # reach_names, once per path
 
     def name(self, f: int) -> str:
@@ -349,11 +364,12 @@ def _graph_entry(profile) -> str:
 def _graph(model, profile) -> tuple[Functions, Graph, EdgeReader, dict | None]:
     """The function table and a lazy graph, from the image cache when an earlier run left one."""
     cached = model.cache.load(_graph_entry(profile))
-    if cached is not None and all(k in cached for k in FUNC_ARRAYS + ("indptr", "expanded", "hook_slots")):
+    if cached is not None and all(k in cached for k in FUNC_ARRAYS + ("indptr", "expanded", "hook_slots", "read_slots")):
         funcs = Functions(*(cached[k] for k in FUNC_ARRAYS))
         reader = EdgeReader(model, funcs)
         reader.hooks = [Hook(int(f), int(slot), int(d), int(n))
                         for (f, d, n), slot in zip(cached["hook_funcs"], cached["hook_slots"])]
+        reader.reads = [(cached["read_funcs"].astype(np.int64), cached["read_slots"].astype(np.uint64))]
         return funcs, Graph.lazy(len(funcs), CachedEdges(cached, reader)), reader, cached
     funcs = function_table(model, profile.not_nodes)
     reader = EdgeReader(model, funcs)
@@ -369,8 +385,10 @@ def _save_graph(model, profile, funcs: Functions, graph: Graph, reader: EdgeRead
     arrays = {k: getattr(funcs, k) for k in FUNC_ARRAYS}
     hook_funcs = np.array([[h.function, h.default, h.new] for h in reader.hooks], np.int64).reshape(-1, 3)
     hook_slots = np.array([h.slot for h in reader.hooks], np.uint64)
+    read_funcs, read_slots = reader.read_pairs()
     model.cache.save(_graph_entry(profile), {**arrays, "indptr": indptr, "dst": dst, "kind": kind,
-                               "expanded": graph.expanded.copy(), "hook_funcs": hook_funcs, "hook_slots": hook_slots})
+                               "expanded": graph.expanded.copy(), "hook_funcs": hook_funcs, "hook_slots": hook_slots,
+                               "read_funcs": read_funcs, "read_slots": read_slots})
 
 
 def analyse(model, profile) -> PathAnalysis:
@@ -413,7 +431,8 @@ def analyse(model, profile) -> PathAnalysis:
             if pr.own[hook.function] and (hook.function, hook.slot, hook.new) not in same:
                 pr.hooks.append(hook)
     _save_graph(model, profile, funcs, graph, reader, cached)
-    return PathAnalysis(model, profile, funcs, paths, common, reader.decoded)
+    return PathAnalysis(model, profile, funcs, paths, common, reader.decoded, graph=graph,
+                        slot_reads=reader.read_pairs())
 
 
 def _functions_named(model, funcs: Functions, names: list[str]) -> list[int]:
