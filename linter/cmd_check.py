@@ -66,25 +66,23 @@ def load_series(args, profile: Profile, root: str | None, marker=None) -> Series
     raise ConfigError("entrylint check", "nothing to check: give a git range, patch files, - for stdin, or --staged")
 
 
-def read_and_mark(args, profile: Profile, root: str | None):
-    """The series and its marks. A range is marked patch by patch while git still writes the rest
-    (gitearly.py); file versions come through one `git cat-file` process, stopped at the end."""
+def read_and_mark(args, profile: Profile, root: str | None, opened: list):
+    """The series, its marks and the file versions they read. A range is marked patch by patch
+    while git still writes the rest (gitearly.py); file versions come through one `git cat-file`
+    process (appended to `opened`: the caller stops it once the rules have run)."""
     from linter.gitobjects import GitObjects
     from linter.marks import SeriesMarker
 
-    opened = [GitObjects(root)] if root else []
-    try:
-        marker = SeriesMarker(profile, opened[0] if opened else None)
-        series = load_series(args, profile, root, marker)
-        if series is None:
-            return None, []
-        if series.repo_root != root:   # (found by GitPython, spelled otherwise: take its word)
-            opened += [GitObjects(series.repo_root)] if series.repo_root else []
-            marker = SeriesMarker(profile, opened[-1] if series.repo_root else None)
-        return series, marker.catch_up(series)
-    finally:
-        for objects in opened:
-            objects.close()
+    opened += [GitObjects(root)] if root else []
+    marker = SeriesMarker(profile, opened[0] if opened else None)
+    series = load_series(args, profile, root, marker)
+    if series is None:
+        return None, [], None
+    if series.repo_root != root:   # (found by GitPython, spelled otherwise: take its word)
+        opened += [GitObjects(series.repo_root)] if series.repo_root else []
+        marker = SeriesMarker(profile, opened[-1] if series.repo_root else None)
+    marks = marker.catch_up(series)
+    return series, marks, marker.lookup.versions
 
 
 def run(args) -> int:
@@ -119,13 +117,19 @@ def check(args, profile: Profile, config: Config, root: str | None) -> RunResult
     for rid in config.severity:
         if rid not in ALL:
             raise ConfigError(src, f"key 'severity.{rid}' names no entrylint rule")
-    series, marks = read_and_mark(args, profile, root)
-    for image in (args.image, args.base_image):
-        if image and not os.path.exists(image):
-            raise ConfigError(image, "no such image file")
-    ctx = Context(series=series, marks=marks, profile=profile, repo_root=series.repo_root if series else None,
-                  image_path=args.image, base_image_path=args.base_image, use_cache=not args.no_cache)
-    findings, skipped = run_rules(ctx, rules, config.severity)
+    opened: list = []
+    try:
+        series, marks, versions = read_and_mark(args, profile, root, opened)
+        for image in (args.image, args.base_image):
+            if image and not os.path.exists(image):
+                raise ConfigError(image, "no such image file")
+        ctx = Context(series=series, marks=marks, profile=profile, repo_root=series.repo_root if series else None,
+                      image_path=args.image, base_image_path=args.base_image, use_cache=not args.no_cache,
+                      versions=versions)
+        findings, skipped = run_rules(ctx, rules, config.severity)
+    finally:
+        for objects in opened:
+            objects.close()
     if rules and len(skipped) == len(rules):  # nothing ran: an exit 0 here would be a silent pass
         raise ConfigError("entrylint check", "none of the selected rules can run (" + "; ".join(skipped) + ")")
     keep = getattr(series, "keep", None)   # b4 per-patch mode (b4series.py): report b4's patch only

@@ -24,6 +24,7 @@ class Context:
     image_path: str | None = None         # --image (the head, after the series)
     base_image_path: str | None = None    # --base-image (before the series)
     use_cache: bool = True
+    versions: Any = None                  # versions.FileVersions the marks read (git blobs), if any
     notes: list[str] = field(default_factory=list)   # things a rule could not read: shown to the user
     _images: dict[str, Any] = field(default_factory=dict, repr=False)
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -55,6 +56,43 @@ class Context:
             self._images[which] = load_image(path, self.profile, use_cache=self.use_cache)
             self.notes += [f"{path}: {w}" for w in self._images[which].warnings]
         return self._images[which]
+
+    def base_revision(self) -> str | None:
+        """The revision the series applies to: the first commit's parent, or HEAD for a staged
+        change and for patch files checked in a work tree (b4 am)."""
+        if self.series is None or not self.series.patches or not self.repo_root:
+            return None
+        first = self.series.patches[0]
+        return f"{first.commit}^" if first.commit else "HEAD"
+
+    def hook_map(self):
+        """The hook map (hookmap.HookMap) at the base revision, read once per run; None with no git
+        tree (patch files alone)."""
+        def build():
+            from linter.hookmap import hook_map_at
+
+            revision = self.base_revision()
+            if revision is None or self.versions is None:
+                return None
+            hm = hook_map_at(self.repo_root, revision, self.profile.hooks, tuple(self.profile.hooks.tables),
+                             self.versions)
+            self.notes += hm.notes
+            return hm
+        return self.shared("hook-map", build)
+
+    def file_versions(self, mark) -> "tuple[list[str] | None, list[str] | None]":
+        """(pre-image lines, post-image lines) of a hunk's file, each None when not at hand."""
+        from linter.marks import rev_path
+
+        if self.versions is None:
+            return None, None
+        pf = next((pf for pf in mark.patch.patchset if mark.hunk in pf), None)
+        if pf is None:
+            return None, None
+        pre_path = pf.source_file[2:] if pf.source_file.startswith("a/") else mark.file
+        pre = None if pf.is_added_file else self.versions.pre_image(pf, rev_path(mark.patch, pre_path, post=False))
+        post = None if pf.is_removed_file else self.versions.post_image(pf, rev_path(mark.patch, mark.file, post=True))
+        return (pre[1].lines if pre else None), (post[1].lines if post else None)
 
     def marked(self, path_scoped: bool = True) -> "list[HunkMark]":
         """Hunks that touch entry code (path_scoped) or every watched hunk."""

@@ -75,7 +75,7 @@ class SourceLookup:
     def post_spans(self, patch: Patch, pf: PatchedFile, path: str) -> list[Span] | None:
         if self.versions is None or pf.is_removed_file:
             return None
-        post = self.versions.post_image(pf, _rev_path(patch, path, post=True))
+        post = self.versions.post_image(pf, rev_path(patch, path, post=True))
         origin = self.versions.origins.get(post[0]) if post is not None else None
         if origin is not None and post[0] not in self._spans:
             # derived from its pre-image: scan only around the hunks
@@ -87,7 +87,7 @@ class SourceLookup:
     def pre_spans(self, patch: Patch, pf: PatchedFile, path: str) -> list[Span] | None:
         if self.versions is None or pf.is_added_file:
             return None
-        return self._spans_of(self.versions.pre_image(pf, _rev_path(patch, path, post=False)), path)
+        return self._spans_of(self.versions.pre_image(pf, rev_path(patch, path, post=False)), path)
 
     def head_spans(self, patch: Patch, pf: PatchedFile, pre_path: str, post_path: str):
         """(post spans, pre spans) from HEAD for a patch that is no commit: at most one is not None."""
@@ -110,7 +110,7 @@ class SourceLookup:
         return self._spans[blob_id]
 
 
-def _rev_path(patch: Patch, path: str, post: bool) -> str | None:
+def rev_path(patch: Patch, path: str, post: bool) -> str | None:
     """Where git keeps this side of a patch's file when the diff names no usable blob id."""
     if patch.commit:
         return f"{patch.commit}:{path}" if post else f"{patch.commit}^:{path}"

@@ -1,0 +1,154 @@
+"""The hook map of a source tree: which slots each path overrides with which function, the native
+defaults, and which common boot functions call which slots (directly, or through the functions
+of the common files they call, up to profile.hooks.depth calls deep).
+
+Read at the series' base revision through git (never the work tree), only from the files the
+profile names (hooks.default_files, hooks.common_files, hooks.overrides). A tree without those
+files gives an empty map and a note; patch files with no tree give none (the rules then say
+what they cannot tell).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+
+from linter.csource import c_spans
+from linter.hooksource import Assignment, assignments, blank_comments, calls, initialisers
+from linter.profile import HookProfile, glob_matches
+
+
+@dataclass(frozen=True)
+class Override:
+    path: str              # the entry path whose code writes it
+    slot: str              # "x86_init.resources.memory_setup"
+    value: str             # "xen_memory_setup"
+    writer: str | None     # the function that writes it ("xen_start_kernel")
+    file: str
+    line: int
+
+
+@dataclass
+class HookMap:
+    defaults: dict[str, str] = field(default_factory=dict)                  # slot → native default
+    overrides: dict[str, dict[str, Override]] = field(default_factory=dict)  # path → slot → override
+    reaches: dict[str, set[str]] = field(default_factory=dict)              # common function → slots
+    written: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # path → (slot, value) as written
+    revision: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def overriders(self, slot: str) -> list[Override]:
+        """Every path's override of `slot`, or of the sub-table holding it (a struct copy)."""
+        out = []
+        for slots in self.overrides.values():
+            hit = slots.get(slot) or next((o for s, o in slots.items() if slot.startswith(s + ".")), None)
+            if hit is not None:
+                out.append(hit)
+        return out
+
+    def hooked_slots(self, call: str, is_slot: bool = False) -> list[str]:
+        """The overridden slots a call reaches: itself, when it is a slot call; else the slots the
+        called common function reaches."""
+        slots = [call] if is_slot else sorted(self.reaches.get(call, ()))
+        return [s for s in slots if self.overriders(s)]
+
+    def installed_as(self, function: str) -> list[Override]:
+        """The overrides that install `function` in a slot."""
+        return [o for slots in self.overrides.values() for o in slots.values() if o.value == function]
+
+    def default_of(self, function: str) -> list[str]:
+        """The slots whose native default is `function` and that some path overrides."""
+        return sorted(s for s, v in self.defaults.items() if v == function and self.overriders(s))
+
+    def default(self, slot: str) -> str | None:
+        return self.defaults.get(slot)
+
+
+def build_hook_map(hooks: HookProfile, tables: tuple[str, ...], files: dict[str, list[str]],
+                   revision: str | None = None) -> HookMap:
+    """The map from file texts (path → lines) of one revision."""
+    hm = HookMap(revision=revision)
+    for path, lines in files.items():
+        if hooks.is_default_file(path):
+            for table, members in initialisers(lines, set(tables)).items():
+                hm.defaults.update({f"{table}.{m}": v for m, v in members.items()})
+    for path, lines in files.items():
+        if hooks.is_override_file(path):
+            _add_overrides(hm, hooks, tables, path, lines)
+    _add_reaches(hm, hooks, tables, {p: t for p, t in files.items() if hooks.is_common_file(p)})
+    return hm
+
+
+def _add_overrides(hm: HookMap, hooks: HookProfile, tables, path: str, lines: list[str]) -> None:
+    code = blank_comments(lines)
+    file_tables: list[dict] = []          # the file's initialisers, read at the first struct copy
+
+    def tables_of_file() -> dict:
+        if not file_tables:
+            file_tables.append(initialisers(code))
+        return file_tables[0]
+
+    for a in assignments(code, c_spans(code), tables, blanked=True):
+        paths = hooks.override_paths(path, a.function)
+        for name in paths:
+            hm.written.setdefault(name, []).append((a.slot, a.value))
+        for slot, value in (_expanded(a, tables_of_file) if paths else ()):
+            for name in paths:
+                hm.overrides.setdefault(name, {})[slot] = Override(name, slot, value, a.function, path, a.line)
+
+
+def _expanded(a: Assignment, tables_of_file) -> list[tuple[str, str]]:
+    """A struct copy (`pv_ops.cpu = xen_cpu_ops;`, `pv_ops.irq = xen_irq_ops.irq;`) writes every
+    slot of the table it copies: expand it from that table's initialiser in the same file."""
+    table, _, sub = a.value.partition(".")
+    members = tables_of_file().get(table)
+    if not members:
+        return [(a.slot, a.value)]
+    prefix = sub + "." if sub else ""
+    out = [(f"{a.slot}.{m[len(prefix):]}", v) for m, v in members.items() if m.startswith(prefix)]
+    return out or [(a.slot, a.value)]
+
+
+def _add_reaches(hm: HookMap, hooks: HookProfile, tables, files: dict[str, list[str]]) -> None:
+    direct: dict[str, set[str]] = {}
+    callees: dict[str, set[str]] = {}
+    for lines in files.values():
+        code = blank_comments(lines)
+        for span in c_spans(code):
+            found = calls(code, span, tables)
+            direct.setdefault(span.name, set()).update(c.name for c in found if c.slot)
+            callees.setdefault(span.name, set()).update(c.name for c in found if not c.slot)
+    reach = {f: set(s) for f, s in direct.items()}
+    for _ in range(hooks.depth):      # one more call deep each round
+        reach = {f: reach[f].union(*(reach.get(g, ()) for g in callees[f])) for f in reach}
+    hm.reaches = {f: s for f, s in reach.items() if s}
+
+
+# -- reading a revision through git ----------------------------------------------------------------
+def hook_files_at(root: str, revision: str, hooks: HookProfile) -> list[str]:
+    """The files of `revision` that the hook profile names (globs expanded by `git ls-tree`)."""
+    from linter.gitsafe import git_argv, safe_env
+
+    patterns = hooks.globs()
+    dirs = sorted({p.rsplit("/", 1)[0] for p in patterns if "/" in p})
+    try:
+        out = subprocess.run(git_argv("ls-tree", "-r", "--name-only", revision, "--", *dirs), cwd=root,
+                             env=safe_env(), capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [f for f in out.splitlines() if any(glob_matches(f, p) for p in patterns)]
+
+
+def hook_map_at(root: str, revision: str, hooks: HookProfile, tables: tuple[str, ...], versions) -> HookMap:
+    """The hook map of `revision` in the repository at `root`; `versions` (versions.FileVersions)
+    reads the blobs."""
+    texts = {}
+    for path in hook_files_at(root, revision, hooks):
+        found = versions.named(f"{revision}:{path}")
+        if found is not None:
+            texts[path] = found[1].lines
+    hm = build_hook_map(hooks, tables, texts, revision)
+    if not texts:
+        hm.notes.append(f"hook map: {revision} has none of the files the profile's [hooks] names "
+                        f"(not a kernel tree, or another era): hook rules see only the series itself")
+    return hm

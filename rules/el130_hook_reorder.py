@@ -1,0 +1,124 @@
+"""A call moved across a hook slot that some entry path overrides.
+
+What it does: for every common boot function a series changes (the profile's hooks.common_files:
+setup_arch, start_kernel, ...), compares the order of its calls before and after the change. When a
+call moves to the other side of a call that reaches a hook slot some path overrides (directly, like
+`x86_init.oem.arch_setup()`, or through the common functions it calls, like
+`e820__memory_setup()` → `x86_init.resources.memory_setup()`), it names the moved call, the hooked
+call, the slot, and what each path runs there. Calls of a helper from the same file are followed one
+level, so work moved into a new helper that runs later counts too. The hook map is read at the
+series' base revision (git), from the files the profile names; with --base-image and --image the
+call order of the two images is compared as well (the order of call sites in the code, which gcc
+keeps for straight-line code but may change across branches), and agreeing images are said in the
+evidence. A call only added or only removed moves nothing; nor does a swap that crosses no hooked
+call. Patch files with no git tree see only slot calls written in the hunk itself.
+
+Why it matters: the paths converge in start_kernel, but by then Xen PV has written its own
+functions into the hook tables. Common code that calls a slot runs each path's function at that
+point, so moving a call across it changes what one path sees and nothing else: in 2021 moving the
+early memblock reservations after e820__memory_setup() broke Xen PV dom0 boot, because
+xen_memory_setup() relies on them (fixed by moving them back, with a comment).
+
+Example: a series moves `early_reserve_memory();` below `e820__memory_setup();` in setup_arch:
+    moves early_reserve_memory() after e820__memory_setup(), which calls
+    x86_init.resources.memory_setup: xen-pv runs xen_memory_setup there; native runs
+    e820__memory_setup_default
+
+Instead: keep the call on the side of the hook it was on, or check every path's override of the
+slot (here xen_memory_setup) for what it needs done first and say so in the commit message;
+"Entrylint-Ack: EL130 <reason>" accepts the finding.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from linter.ruleapi import finding
+
+ID, NAME, SEVERITY, NEEDS = "EL130", "hook-reorder", "warning", frozenset({"diff"})
+SHOWN = 4   # moved calls named in one message
+
+
+def check(ctx):
+    from linter.hookslots import changed_common_functions, image_call_orders, slot_words
+    from linter.reorder import moves
+
+    hm = ctx.hook_map()
+    hooks = HookView(ctx, hm)
+    images = image_call_orders(ctx)
+    for mark, function, pre, post in changed_common_functions(ctx):
+        found = moves([i.name for i in pre], [i.name for i in post], hooks.is_hooked)
+        in_image = _image_moves(images, function, hooks) if images else None
+        for hook in dict.fromkeys(m.hook for m in found):
+            across = [m for m in found if m.hook == hook]
+            tops = list(dict.fromkeys(post[m.at].top for m in across))
+            inner = [m.call for m in across if post[m.at].top != m.call]
+            first = post[across[0].at]
+            moved = ", ".join(f"{t}()" for t in tops[:SHOWN]) + (f" and {len(tops) - SHOWN} more" if len(tops) > SHOWN else "")
+            if inner and tops and all(t not in [m.call for m in across] for t in tops):
+                moved = ", ".join(f"{c}()" for c in inner[:SHOWN]) + f" (now called from {moved})"
+            side = "after" if across[0].after else "before"
+            slot, words, paths = hooks.describe(hook)
+            shown = [m for m in across if post[m.at].top == m.call] or across
+            evidence = [f"{function}: {m.call}() ran {'before' if m.after else 'after'} {_call(hook)}, "
+                        f"now runs {'after' if m.after else 'before'} it" for m in shown[:SHOWN * 2]]
+            if in_image is not None:
+                agree = any(m.hook in (hook, slot) and m.call in tops + [a.call for a in across] for m in in_image)
+                evidence.append(f"the images {'agree' if agree else 'do not show it'}: call order of {function} "
+                                f"in --base-image and --image" + ("" if agree else " (inlined, or laid out otherwise)"))
+            yield finding(sys.modules[__name__],
+                          f"moves {moved} {side} {_call(hook)}{slot_words(hook, slot)}: {words}",
+                          mark=ctx_mark(ctx, mark, first.line), line=first.line, paths=paths,
+                          key=f"{function}|{hook}|{','.join(tops)}", evidence=evidence)
+
+
+def _call(name: str) -> str:
+    return f"{name}()"
+
+
+def _image_moves(images, function: str, hooks):
+    from linter.reorder import moves
+
+    base, head = images
+    before, after = base.call_order(function), head.call_order(function)
+    if not before or not after:
+        return None
+    return moves(before, after, hooks.is_hooked)
+
+
+def ctx_mark(ctx, mark, line: int):
+    """The hunk of the same patch and file that holds `line` (the finding's place), else `mark`."""
+    for m in ctx.marks:
+        if m.patch is mark.patch and m.file == mark.file and any(c.line == line for c in m.changes):
+            return m
+    return mark
+
+
+class HookView:
+    """What the rule asks of the hook map; with no map (no git tree), every slot call of the
+    profile's tables counts as hooked, with its overriders unknown."""
+
+    def __init__(self, ctx, hm):
+        self.ctx, self.hm = ctx, hm
+        self.tables = tuple(ctx.profile.hooks.tables)
+
+    def slots(self, name: str) -> list[str]:
+        if self.hm is None:
+            return [name] if "." in name and name.split(".")[0] in self.tables else []
+        return self.hm.hooked_slots(name, "." in name)
+
+    def is_hooked(self, name: str) -> bool:
+        return bool(self.slots(name))
+
+    def describe(self, hook: str) -> tuple[str, str, list[str]]:
+        """(the slot, what each path runs there, the paths involved)."""
+        from linter.hookslots import who_runs_what
+
+        slot = self.slots(hook)[0]
+        if self.hm is None:
+            return slot, "a hook slot an entry path may override (no git tree here to tell which)", []
+        words, paths = who_runs_what(self.ctx.profile, self.hm, slot)
+        more = self.slots(hook)[1:]
+        if more:
+            words += f" (it reaches {len(more)} more overridden slot{'s' if len(more) > 1 else ''}: {', '.join(more[:3])})"
+        return slot, words, paths
