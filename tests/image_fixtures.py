@@ -4,6 +4,7 @@
     base, head                 vmlinux before / after examples/series, with .rela.* sections
     base_norela, head_norela   the same after `objcopy --remove-section='.rela*'` (Linux >= 6.5 shape)
     base_tree, head_tree       the source trees (head_tree is a git repository: base commit + series)
+`example_debug_image` (session scope): the base tree built with DEBUG=1 and no relocations (DWARF).
 Use `build_variant(tree_edit)` helpers below to build one more image from an edited copy.
 tests/conftest.py imports it: `from image_fixtures import example_images  # noqa: F401`.
 """
@@ -59,9 +60,9 @@ def apply_series(tree: Path) -> Path:
     return tree
 
 
-def build(tree: Path, out: Path, emit_relocs: bool = True) -> Path:
+def build(tree: Path, out: Path, emit_relocs: bool = True, debug: bool = False) -> Path:
     """Build the tree's vmlinux into `out` (objects there too) and return its path."""
-    subprocess.run(["make", "-s", "-C", str(tree), f"O={out}", f"EMIT_RELOCS={int(emit_relocs)}"],
+    subprocess.run(["make", "-s", "-C", str(tree), f"O={out}", f"EMIT_RELOCS={int(emit_relocs)}", f"DEBUG={int(debug)}"],
                    check=True, capture_output=True)
     return out / "vmlinux"
 
@@ -86,3 +87,9 @@ def example_images(tmp_path_factory) -> ExampleImages:
     if not have_toolchain():
         pytest.skip("needs gcc, ld, objcopy, make and git")
     return build_examples(tmp_path_factory.getbasetemp() / "example-kernel")
+
+
+@pytest.fixture(scope="session")
+def example_debug_image(example_images) -> Path:
+    """The base tree's vmlinux with DWARF (DEBUG=1), without relocations."""
+    return build(example_images.base_tree, example_images.base_tree.parent / "base-debug", emit_relocs=False, debug=True)
