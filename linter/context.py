@@ -67,13 +67,14 @@ class Context:
 
     def hook_map(self):
         """The hook map (hookmap.HookMap) at the base revision, read once per run; None with no git
-        tree (patch files alone)."""
+        tree (patch files alone), or when the series touches no file of the profile's [hooks]."""
         def build():
             from linter.hookmap import hook_map_at
 
             revision = self.base_revision()
-            if revision is None or self.versions is None:
-                return None
+            if revision is None or self.versions is None or not any(self.profile.hooks.watches(m.file)
+                                                                    for m in self.marks):
+                return None      # (no tree, or nothing the hook rules look at: not read at all)
             hm = hook_map_at(self.repo_root, revision, self.profile.hooks, tuple(self.profile.hooks.tables),
                              self.versions)
             self.notes += hm.notes

@@ -148,7 +148,8 @@ def hook_map_at(root: str, revision: str, hooks: HookProfile, tables: tuple[str,
         if found is not None:
             texts[path] = found[1].lines
     hm = build_hook_map(hooks, tables, texts, revision)
-    if not texts:
-        hm.notes.append(f"hook map: {revision} has none of the files the profile's [hooks] names "
-                        f"(not a kernel tree, or another era): hook rules see only the series itself")
+    if not hm.overrides:
+        hm.notes.append(f"hook map: {revision} has no write to a hook table in the files the profile's "
+                        f"[hooks] names ({len(texts)} of them here: not a kernel tree, or another era): "
+                        f"the hook rules (EL130-EL132) know no path's overrides")
     return hm

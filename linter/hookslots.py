@@ -25,11 +25,12 @@ def changed_common_functions(ctx) -> Iterator[tuple[object, str, list[SequenceIt
             if (mark.patch.index, mark.file, function) in seen:
                 continue
             seen.add((mark.patch.index, mark.file, function))
-            pre = sequence(pre_lines, function, tables) if pre_lines is not None else None
-            post = sequence(post_lines, function, tables) if post_lines is not None else None
-            if pre is None or post is None:
-                pre, post = _window(mark.hunk, tables)
-            yield mark, function, pre, post
+            if pre_lines is None or post_lines is None:
+                yield mark, function, *_window(mark.hunk, tables)
+                continue
+            pre, post = sequence(pre_lines, function, tables), sequence(post_lines, function, tables)
+            if pre is not None and post is not None:    # (a new or a deleted function moves nothing)
+                yield mark, function, pre, post
 
 
 def _window(hunk, tables) -> tuple[list[SequenceItem], list[SequenceItem]]:
