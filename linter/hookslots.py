@@ -67,14 +67,33 @@ def changed_assignments(ctx, mark) -> tuple[list, list]:
     return out[0], out[1]
 
 
-def image_call_orders(ctx):
-    """The image hook maps of --base-image and --image (linter.image.hookmap), when both are given."""
+def image_hook_maps(ctx):
+    """(base, head) image hook maps (linter.image.hookmap) when --base-image and --image are both
+    given, else None; slots DWARF does not name get the member paths of the source's assignments."""
     if not (ctx.image_path and ctx.base_image_path):
         return None
-    from linter.image.hookmap import image_hook_map
 
-    return tuple(ctx.shared(f"image-hook-map-{which}", lambda w=which: image_hook_map(ctx.image(w), ctx.profile))
-                 for which in ("base", "head"))
+    def build():
+        from linter.image.hookmap import image_hook_map
+
+        hm = ctx.hook_map()
+        written = [(o.slot.split(".", 1)[0], o.slot, o.value) for slots in (hm.overrides.values() if hm else ())
+                   for o in slots.values()]
+        return tuple(image_hook_map(ctx.image(which), ctx.profile, assignments=written or None)
+                     for which in ("base", "head"))
+    return ctx.shared("image-hook-maps", build)
+
+
+def image_who_runs_what(profile, image_map, slot: str) -> tuple[str, list[str]]:
+    """who_runs_what() from an image's slot writes."""
+    overs = image_map.overriders(slot)
+    own = {o.path for o in overs}
+    parts = [f"{o.path} runs {o.new or 'a function it computes'} there" for o in overs]
+    rest = [p for p, path in profile.paths.items() if p not in own and not path.joins]
+    default = next((o.default for o in overs if o.default), None)
+    if rest:
+        parts.append(f"{', '.join(rest)} run{'s' if len(rest) == 1 else ''} {default or 'the native default'}")
+    return "; ".join(parts), sorted(own | set(rest))
 
 
 @dataclass

@@ -40,50 +40,89 @@ SHOWN = 4   # moved calls named in one message
 
 
 def check(ctx):
-    from linter.hookslots import changed_common_functions, image_call_orders, slot_words
+    from linter.hookslots import changed_common_functions, image_hook_maps
     from linter.reorder import moves
 
-    hm = ctx.hook_map()
-    hooks = HookView(ctx, hm)
-    images = image_call_orders(ctx)
+    hooks = HookView(ctx, ctx.hook_map())
+    images = image_hook_maps(ctx)
     for mark, function, pre, post in changed_common_functions(ctx):
         found = moves([i.name for i in pre], [i.name for i in post], hooks.is_hooked)
-        in_image = _image_moves(images, function, hooks) if images else None
+        seen = _image_moves(images, function) if images else None
         for hook in dict.fromkeys(m.hook for m in found):
-            across = [m for m in found if m.hook == hook]
-            tops = list(dict.fromkeys(post[m.at].top for m in across))
-            inner = [m.call for m in across if post[m.at].top != m.call]
-            first = post[across[0].at]
-            moved = ", ".join(f"{t}()" for t in tops[:SHOWN]) + (f" and {len(tops) - SHOWN} more" if len(tops) > SHOWN else "")
-            if inner and tops and all(t not in [m.call for m in across] for t in tops):
-                moved = ", ".join(f"{c}()" for c in inner[:SHOWN]) + f" (now called from {moved})"
-            side = "after" if across[0].after else "before"
-            slot, words, paths = hooks.describe(hook)
-            shown = [m for m in across if post[m.at].top == m.call] or across
-            evidence = [f"{function}: {m.call}() ran {'before' if m.after else 'after'} {_call(hook)}, "
-                        f"now runs {'after' if m.after else 'before'} it" for m in shown[:SHOWN * 2]]
-            if in_image is not None:
-                agree = any(m.hook in (hook, slot) and m.call in tops + [a.call for a in across] for m in in_image)
-                evidence.append(f"the images {'agree' if agree else 'do not show it'}: call order of {function} "
-                                f"in --base-image and --image" + ("" if agree else " (inlined, or laid out otherwise)"))
-            yield finding(sys.modules[__name__],
-                          f"moves {moved} {side} {_call(hook)}{slot_words(hook, slot)}: {words}",
-                          mark=ctx_mark(ctx, mark, first.line), line=first.line, paths=paths,
-                          key=f"{function}|{hook}|{','.join(tops)}", evidence=evidence)
+            yield _source_finding(ctx, hooks, mark, function, post, [m for m in found if m.hook == hook], seen)
+        if seen:
+            told = {m.hook for m in found}
+            for hook in dict.fromkeys(m.hook for m in seen if m.hook not in told):
+                yield _image_finding(ctx, images[1], mark, function, [m for m in seen if m.hook == hook])
 
 
-def _call(name: str) -> str:
-    return f"{name}()"
+def _source_finding(ctx, hooks, mark, function, post, across, seen):
+    from linter.hookslots import slot_words
+
+    hook = across[0].hook
+    tops = list(dict.fromkeys(post[m.at].top for m in across))
+    moved_tops = [t for t in tops if t in {m.call for m in across}]
+    moved = _names(moved_tops or tops)
+    if not moved_tops:          # work that moved into a helper called on the other side
+        moved = _names([m.call for m in across]) + f" (now called from {_names(tops)})"
+    slot, words, paths = hooks.describe(hook)
+    shown = [m for m in across if post[m.at].top == m.call] or across
+    evidence = [_step(function, m) for m in shown[:SHOWN * 2]]
+    if seen is not None:
+        agree = any(m.hook == hook and m.call in tops + [a.call for a in across] for m in seen)
+        evidence.append(f"the images {'agree' if agree else 'do not show it'}: the call sites in {function} "
+                        f"of --base-image and --image" + ("" if agree else " (inlined, or laid out otherwise)"))
+    first = post[across[0].at]
+    return finding(sys.modules[__name__],
+                   f"moves {moved} {_side(across[0])} {hook}(){slot_words(hook, slot)}: {words}",
+                   mark=ctx_mark(ctx, mark, first.line), line=first.line, paths=paths,
+                   key=f"{function}|{hook}|{','.join(tops)}", evidence=evidence)
 
 
-def _image_moves(images, function: str, hooks):
+def _image_finding(ctx, head, mark, function, across):
+    """A move only the images show (the source did not: a call through a helper of another file,
+    or a hooked call the source reads no slot for)."""
+    from linter.hookslots import image_who_runs_what, slot_words
+
+    hook = across[0].hook
+    slot = hook if hook in _slot_names(head) else sorted(head.callers.get(hook, ()))[0]
+    words, paths = image_who_runs_what(ctx.profile, head, slot)
+    moved = _names(list(dict.fromkeys(m.call for m in across)))
+    return finding(sys.modules[__name__],
+                   f"moves {moved} {_side(across[0])} {hook}(){slot_words(hook, slot)} in {function} (image): {words}",
+                   mark=mark, paths=paths, key=f"{function}|{hook}|image",
+                   evidence=[_step(function, m) for m in across[:SHOWN * 2]]
+                   + [f"the order of the call sites in {function}: --base-image against --image"])
+
+
+def _image_moves(images, function: str):
+    """The moves the call order of base and head image show, or None when either lacks the function."""
     from linter.reorder import moves
 
     base, head = images
     before, after = base.call_order(function), head.call_order(function)
     if not before or not after:
         return None
-    return moves(before, after, hooks.is_hooked)
+    slots = _slot_names(head)
+    return moves(before, after, lambda name: name in slots or bool(head.callers.get(name)))
+
+
+def _slot_names(image_map) -> set[str]:
+    return {o.slot for os in image_map.overrides.values() for o in os}
+
+
+def _names(calls: list[str]) -> str:
+    text = ", ".join(f"{c}()" for c in calls[:SHOWN])
+    return text + (f" and {len(calls) - SHOWN} more" if len(calls) > SHOWN else "")
+
+
+def _side(move) -> str:
+    return "after" if move.after else "before"
+
+
+def _step(function: str, move) -> str:
+    return (f"{function}: {move.call}() ran {'before' if move.after else 'after'} {move.hook}(), "
+            f"now runs {_side(move)} it")
 
 
 def ctx_mark(ctx, mark, line: int):

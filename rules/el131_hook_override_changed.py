@@ -36,23 +36,23 @@ def check(ctx):
     from linter.hookslots import override_changes
 
     hm = ctx.hook_map()
-    reported = set()
-    for change in override_changes(ctx, hm):
-        reported.add((change.path, change.slot))
+    changes = override_changes(ctx, hm)
+    for change in changes:
         yield finding(sys.modules[__name__], change.message(hm), mark=change.mark, line=change.line,
                       paths=[change.path], key=f"{change.path}|{change.slot}|{change.old}|{change.new}",
                       evidence=change.evidence)
-    yield from _image_changes(ctx, reported)
+    yield from _image_changes(ctx, changes)
 
 
-def _image_changes(ctx, reported: set):
-    from linter.hookslots import image_call_orders
+def _image_changes(ctx, changes):
+    from linter.hookslots import image_hook_maps
 
-    maps = image_call_orders(ctx)
+    maps = image_hook_maps(ctx)
     if maps is None:
         return
     base, head = maps
-    values = {(c.path, c.new) for c in ctx.shared("override-changes", lambda: [])}
+    reported = {(c.path, c.slot) for c in changes}
+    values = {(c.path, v) for c in changes for v in (c.new or "").split(", ") + (c.old or "").split(", ")}
     for path in sorted(set(base.overrides) | set(head.overrides)):
         before = {o.slot: o for o in base.overrides.get(path, [])}
         after = {o.slot: o for o in head.overrides.get(path, [])}
@@ -60,7 +60,7 @@ def _image_changes(ctx, reported: set):
             old, new = before.get(slot), after.get(slot)
             if (old and new and old.new == new.new) or (path, slot) in reported:
                 continue
-            if (path, new.new if new else None) in values:
+            if (path, (new or old).new) in values:
                 continue   # the source side said it, by the member's name
             o = new or old
             if new and not old:
