@@ -111,3 +111,14 @@ def test_el131_an_override_only_the_image_shows(kernel, relocs):
 def test_no_hook_finding_for_a_series_that_touches_no_hook(kernel):
     assert check(kernel, "override", "EL130") == []
     assert check(kernel, "reorder", "EL131,EL132") == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab", "junit", "patchwork", "checkpatch", "b4"])
+def test_no_report_format_shows_a_bare_slot_address(kernel, fmt):
+    repo, images = kernel
+    for branch in ("reorder", "hidden-override"):
+        run = entrylint("check", f"base..{branch}", "--format", fmt, "--select", "EL13", "--no-cache",
+                        "--base-image", str(images["base-norela"]), "--image", str(images[branch + "-norela"]),
+                        cwd=repo.path)
+        assert run.code == 1, run.err
+        assert ("x86_init" in run.out or fmt == "patchwork") and "0xffffffff" not in run.out   # (patchwork: counts only)
