@@ -6,7 +6,8 @@ Text (default):
     native: 9 functions before convergence (x86_64_start_reservations, start_kernel); vs xen-pv: 9 only here
       copy_bootdata        startup_64 -jump-> common_startup_64 -slot-read-> x86_64_start_kernel -call-> copy_bootdata
     xen-pv: ...
-      hook  xen_start_kernel writes x86_init.resources.memory_setup: e820__memory_setup_default -> xen_memory_setup; called by e820__memory_setup, setup_arch, start_kernel
+      hook  xen_start_kernel writes x86_init.resources.memory_setup: e820__memory_setup_default -> xen_memory_setup;
+            called by e820__memory_setup, setup_arch, start_kernel  (one line)
 
 A slot is named by its DWARF member path when the image has debug info, else by the data symbol
 that owns it (`x86_init+0x10`), never by a bare address (linter.image.slotnames); "called by" lists

@@ -62,8 +62,8 @@ def apply_series(tree: Path) -> Path:
 
 def build(tree: Path, out: Path, emit_relocs: bool = True, debug: bool = False) -> Path:
     """Build the tree's vmlinux into `out` (objects there too) and return its path."""
-    subprocess.run(["make", "-s", "-C", str(tree), f"O={out}", f"EMIT_RELOCS={int(emit_relocs)}", f"DEBUG={int(debug)}"],
-                   check=True, capture_output=True)
+    subprocess.run(["make", "-s", "-C", str(tree), f"O={out}", f"EMIT_RELOCS={int(emit_relocs)}",
+                    f"DEBUG={int(debug)}"], check=True, capture_output=True)
     return out / "vmlinux"
 
 
@@ -92,4 +92,5 @@ def example_images(tmp_path_factory) -> ExampleImages:
 @pytest.fixture(scope="session")
 def example_debug_image(example_images) -> Path:
     """The base tree's vmlinux with DWARF (DEBUG=1), without relocations."""
-    return build(example_images.base_tree, example_images.base_tree.parent / "base-debug", emit_relocs=False, debug=True)
+    where = example_images.base_tree.parent / "base-debug"
+    return build(example_images.base_tree, where, emit_relocs=False, debug=True)

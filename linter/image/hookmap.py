@@ -71,7 +71,8 @@ class ImageHookMap:
         for kind, target, g in zip(refs.kind.tolist(), refs.target.tolist(), callee.tolist()):
             if g >= 0 and g != f:
                 out.append(base_name(a.name(g)))
-            elif kind in (D.SLOT_READ_CALL, D.SLOT_READ_JMP) or (kind == D.SLOT_LOAD and self._is_hook(target, overridden)):
+            elif kind in (D.SLOT_READ_CALL, D.SLOT_READ_JMP) or \
+                    (kind == D.SLOT_LOAD and self._is_hook(target, overridden)):
                 out.append(self.namer.name(target))
         return out
 
@@ -81,7 +82,8 @@ class ImageHookMap:
 
     def to_dict(self) -> dict:
         return {"overrides": {p: [o.to_dict() for o in os] for p, os in self.overrides.items()},
-                "callers": {f: sorted(s, key=lambda slot: (self.depth[f][slot], slot)) for f, s in sorted(self.callers.items())},
+                "callers": {f: sorted(s, key=lambda slot: (self.depth[f][slot], slot))
+                            for f, s in sorted(self.callers.items())},
                 "depth": {f: dict(sorted(d.items())) for f, d in sorted(self.depth.items())}}
 
 
@@ -134,7 +136,8 @@ def _common_inside(analysis) -> np.ndarray:
 def _slot_callers(analysis, namer, slots: set[int], max_depth: int) -> dict[str, dict[str, int]]:
     """function name → {slot name: depth} for the common functions that read an overridden slot
     themselves (depth 0) or call, through up to max_depth calls of common code, one that does."""
-    funcs, addrs = analysis.slot_reads if len(analysis.slot_reads) == 2 else (np.empty(0, np.int64), np.empty(0, np.uint64))
+    empty = (np.empty(0, np.int64), np.empty(0, np.uint64))
+    funcs, addrs = analysis.slot_reads if len(analysis.slot_reads) == 2 else empty
     inside = _common_inside(analysis)
     keep = np.isin(addrs, np.array(sorted(slots), np.uint64)) & inside[funcs] if len(funcs) else np.zeros(0, bool)
     funcs, addrs = funcs[keep], addrs[keep]

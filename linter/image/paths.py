@@ -364,7 +364,8 @@ def _graph_entry(profile) -> str:
 def _graph(model, profile) -> tuple[Functions, Graph, EdgeReader, dict | None]:
     """The function table and a lazy graph, from the image cache when an earlier run left one."""
     cached = model.cache.load(_graph_entry(profile))
-    if cached is not None and all(k in cached for k in FUNC_ARRAYS + ("indptr", "expanded", "hook_slots", "read_slots")):
+    wanted = FUNC_ARRAYS + ("indptr", "expanded", "hook_slots", "read_slots")
+    if cached is not None and all(k in cached for k in wanted):
         funcs = Functions(*(cached[k] for k in FUNC_ARRAYS))
         reader = EdgeReader(model, funcs)
         reader.hooks = [Hook(int(f), int(slot), int(d), int(n))
