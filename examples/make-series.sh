@@ -90,6 +90,27 @@ Signed-off-by: Ada Example <ada@example.org>
 MSG
 commit "2024-05-09T09:00:00Z" "$work/msg"
 
+# 4: the early reservations moved after the memory map is set up: on Xen PV that runs
+# xen_memory_setup, which needs them made (a Xen PV dom0 broke this way in 2021)
+python3 - <<'PY2'
+p = "arch/x86/kernel/setup.c"
+s = open(p).read()
+start = s.index("\t/*\n\t * Reserve before the memory map")
+end = s.index("\tearly_reserve_memory();\n", start) + len("\tearly_reserve_memory();\n")
+s = s[:start] + s[end:]
+s = s.replace("\te820__memory_setup();\n", "\te820__memory_setup();\n\tearly_reserve_memory();\n", 1)
+open(p, "w").write(s)
+PY2
+cat > "$work/msg" <<'MSG'
+x86/setup: make the early reservations once the memory map is known
+
+Reserve the kernel image and the first 64K right after the memory map
+is set up, next to the other users of the map.
+
+Signed-off-by: Ada Example <ada@example.org>
+MSG
+commit "2024-05-10T09:00:00Z" "$work/msg"
+
 rm -f "$here"/series/*.patch
-git format-patch -q --no-signature -o "$here/series" master~3..master
+git format-patch -q --no-signature -o "$here/series" master~4..master
 ls "$here/series"

@@ -97,7 +97,7 @@ def test_el211_changed_functions_on_some_paths(example_images):
 
     profile = load_profile()
     repo = open_repo(str(example_images.head_tree))
-    series = series_from_range(repo, "master~3..master", None)
+    series = series_from_range(repo, "master~4..master", None)
     marks = mark_series(series, profile, GitObjects(repo.working_tree_dir))
     ctx = Context(series=series, marks=marks, profile=profile, image_path=str(example_images.head_norela),
                   use_cache=False)
