@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("--validate", action="store_true", help="also decode with capstone and compare")
     gaps.add_argument("--path", help="the path to look at (default: every path)")
     gaps.add_argument("--vs", help="compare with this path only")
+    gaps.add_argument("--hooks", action="store_true",
+                      help="the hooks view: per path, each slot it overrides, the default, its function, who writes it")
 
     rules = sub.add_parser("rules", help="list the rule catalogue")
     rules.add_argument("--format", choices=["text", "json", "markdown"], default="text")

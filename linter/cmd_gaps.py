@@ -49,7 +49,7 @@ def run(args) -> int:
         sys.stdout.write("\n")
     elif fmt == "dot":
         sys.stdout.write(render_dot(report))
-    elif getattr(args, "hooks", False):
+    elif args.hooks:
         sys.stdout.write(render_hooks(report))
     else:
         sys.stdout.write(render_text(report))

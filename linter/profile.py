@@ -189,7 +189,7 @@ def _need(table: dict, key: str, kind: type | tuple, where: str, source: str, de
     value = table[key]
     if not isinstance(value, kind):
         expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(source, f"key '{where + '.' if where else ''}{key}' must be a {expected}, "
+        raise ConfigError(source, f"key '{where + '.' if where else ''}{key}' must be {'an' if expected[0] in 'aeiou' else 'a'} {expected}, "
                                   f"not {type(value).__name__}")
     return value
 

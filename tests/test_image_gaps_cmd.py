@@ -15,7 +15,7 @@ pytestmark = pytest.mark.image
 
 def gaps(image, capsys, fmt="json", path=None, vs=None):
     args = argparse.Namespace(image=str(image), format=fmt, no_cache=True, profile=None, path=path, vs=vs,
-                              validate=False)
+                              validate=False, hooks=False)
     assert cmd_gaps.run(args) == 0
     out = capsys.readouterr().out
     return json.loads(out) if fmt == "json" else out
@@ -59,7 +59,7 @@ def test_text_and_dot(example_images, capsys):
 
 
 def test_bad_options(example_images):
-    args = dict(image=str(example_images.base), format="text", no_cache=True, profile=None, validate=False)
+    args = dict(image=str(example_images.base), format="text", no_cache=True, profile=None, validate=False, hooks=False)
     with pytest.raises(ConfigError, match="no path 'efi-stub' with a door"):
         cmd_gaps.run(argparse.Namespace(**args, path="efi-stub", vs=None))
     with pytest.raises(ConfigError, match="needs --path"):

@@ -106,9 +106,9 @@ def test_callers_and_call_order(example_images, example_debug_image, variant):
     json.dumps(hmap.to_dict())
 
 
-def gaps(image_path, capsys, fmt, **kw):
+def gaps(image_path, capsys, fmt, hooks=False):
     args = argparse.Namespace(image=str(image_path), format=fmt, no_cache=True, profile=None, path=None, vs=None,
-                              validate=False, **kw)
+                              validate=False, hooks=hooks)
     assert cmd_gaps.run(args) == 0
     return capsys.readouterr()
 

@@ -154,3 +154,22 @@ def test_hook_rules_outside_a_kernel_tree_give_a_note(tmp_path):
     run = entrylint("check", "HEAD", "--format", "json", "--select", "EL13", cwd=repo.path)
     assert run.code == 0 and run.json()["findings"] == []
     assert any("hook map" in n for n in run.json().get("notes", [])), run.out
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("depth = 2", 'depth = "two"', "key 'hooks.depth' must be an int"),
+    ("depth = 2", "depth = 99", "key 'hooks.depth' must be from 0 to 8"),
+    ("[hooks.overrides]\n", "[hooks.overrides]\nxen-hvm = []\n", "key 'hooks.overrides.xen-hvm' names unknown path"),
+    ('{ path = "arch/x86/xen/mmu_pv.c" }', '"arch/x86/xen/mmu_pv.c"', "key 'hooks.overrides.xen-pv[1]' must be a table"),
+    ('tables = ["x86_init"', 'tables = [1, "x86_init"', "key 'hooks.tables[0]' must be a string"),
+])
+def test_a_bad_hooks_profile_is_one_line_and_exit_2(kernel, tmp_path, old, new, words):
+    from linter.profile import SHIPPED
+
+    text = open(SHIPPED).read()
+    assert old in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace(old, new, 1))
+    run = entrylint("check", "--profile", str(bad), "HEAD", cwd=kernel.path)
+    assert run.code == 2 and run.out == ""
+    assert run.err.count("\n") == 1 and "bad.toml" in run.err and words in run.err, run.err

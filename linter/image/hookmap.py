@@ -118,7 +118,33 @@ def _overrides(analysis, namer, path: str) -> list[ImageOverride]:
                           name(h.new) if h.new >= 0 else None, name(h.function))
         if h.slot not in by_slot or (by_slot[h.slot].new is None and o.new is not None):
             by_slot[h.slot] = o
+    for o in _block_copied(analysis, namer, path):
+        by_slot.setdefault(o.address, o)
     return [by_slot[s] for s in sorted(by_slot)]
+
+
+def _block_copied(analysis, namer, path: str) -> list[ImageOverride]:
+    """The slots a path's own code fills with a string move from a table of its own
+    (`pv_ops.cpu = xen_cpu_ops` as `rep movsl`: linter.image.blockcopy)."""
+    from linter.image.blockcopy import copied_words
+
+    model, funcs = analysis.model, analysis.funcs
+    data = [(s.addr, model.section_bytes(s)) for s in model.sections
+            if s.loaded and not s.executable and s.type == "SHT_PROGBITS"]
+    out = []
+    for f in np.flatnonzero(analysis.paths[path].own).tolist():
+        words = copied_words(model, namer, funcs, f, data)
+        if not words:
+            continue
+        slots = np.array([w[0] for w in words], np.uint64)
+        defaults, ok = D.read_slots(slots, data)
+        default = np.where(ok, funcs.starting_at(defaults), -1)
+        new = funcs.starting_at(np.array([w[1] for w in words], np.uint64))
+        for (slot, _), d, n in zip(words, default.tolist(), new.tolist()):
+            if n >= 0:    # a function written over a slot: a hook (data words are no hook)
+                out.append(ImageOverride(path, namer.name(slot), slot, analysis.name(d) if d >= 0 else None,
+                                         analysis.name(n), analysis.name(f)))
+    return out
 
 
 def _common_inside(analysis) -> np.ndarray:

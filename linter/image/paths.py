@@ -251,11 +251,25 @@ class EdgeReader:
         defaults, ok = D.read_slots(refs.target[writes], self.data)
         default = np.where(ok, self.funcs.starting_at(defaults), -1)
         imm = refs.kind == D.ABS_IMM
+        loads = np.flatnonzero(refs.kind == D.SLOT_LOAD)
         for w, d in zip(writes, default):
             same_site = np.flatnonzero(imm & (refs.site == refs.site[w]))
             new = int(self.funcs.starting_at(refs.target[same_site[:1]])[0]) if len(same_site) else -1
+            if new < 0:
+                new = self._copied_from(refs, loads, w)
             if d >= 0 or new >= 0:  # a function pointer slot, not plain data
                 self.hooks.append(Hook(int(src[w]), int(refs.target[w]), int(d), new))
+
+
+    def _copied_from(self, refs, loads: np.ndarray, w: int) -> int:
+        """The function a register store copies: the static value of the slot the same function
+        loaded just before (`mov xen_irq_ops+0xf0(%rip),%rax; mov %rax,pv_ops+0xf0(%rip)`), or -1."""
+        near = loads[(refs.func[loads] == refs.func[w]) & (refs.site[loads] < refs.site[w])
+                     & (refs.site[w] - refs.site[loads] <= self.COPY_WINDOW)]
+        if not len(near):
+            return -1
+        value, ok = D.read_slots(refs.target[near[-1:]], self.data)
+        return int(self.funcs.starting_at(value)[0]) if ok[0] else -1
 
 
 @dataclass
