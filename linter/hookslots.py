@@ -49,11 +49,17 @@ def who_runs_what(profile, hm, slot: str) -> tuple[str, list[str]]:
     overs = hm.overriders(slot)
     own = {o.path for o in overs}
     parts = [f"{o.path} runs {o.value} there" for o in overs]
-    rest = [p for p, path in profile.paths.items() if p not in own and not path.joins]
+    rest = _default_runners(profile, own, hm.overrides)
     default = hm.default(slot)
     if rest:
         parts.append(f"{', '.join(rest)} run{'s' if len(rest) == 1 else ''} {default or 'the native default'}")
     return "; ".join(parts), sorted(own | set(rest))
+
+
+def _default_runners(profile, own: set[str], overriding) -> list[str]:
+    """The paths that run a slot's default: every path that does not override it, except one that
+    joins another and overrides nothing at all (the EFI stub is the native path by then)."""
+    return [p for p, path in profile.paths.items() if p not in own and (not path.joins or overriding.get(p))]
 
 
 def changed_assignments(ctx, mark) -> tuple[list, list]:
@@ -89,7 +95,7 @@ def image_who_runs_what(profile, image_map, slot: str) -> tuple[str, list[str]]:
     overs = image_map.overriders(slot)
     own = {o.path for o in overs}
     parts = [f"{o.path} runs {o.new or 'a function it computes'} there" for o in overs]
-    rest = [p for p, path in profile.paths.items() if p not in own and not path.joins]
+    rest = _default_runners(profile, own, image_map.overrides)
     default = next((o.default for o in overs if o.default), None)
     if rest:
         parts.append(f"{', '.join(rest)} run{'s' if len(rest) == 1 else ''} {default or 'the native default'}")
@@ -109,9 +115,11 @@ class OverrideChange:
     line: int
     evidence: list[str] = field(default_factory=list)
 
-    def message(self, hm) -> str:
+    def message(self, hm, profile) -> str:
         default = hm.default(self.slot) if hm is not None else None
-        there = f": native runs {default} there" if default else ""
+        others = _default_runners(profile, {o.path for o in hm.overriders(self.slot)} | {self.path}, hm.overrides) \
+            if hm is not None else []
+        there = f": {', '.join(others)} run{'s' if len(others) == 1 else ''} {default} there" if default and others else ""
         where = f" in {self.writer}" if self.writer else ""
         if self.old is None:
             return f"{self.path} now overrides {self.slot} with {self.new}{where}{there}"

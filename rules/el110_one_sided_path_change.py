@@ -3,8 +3,9 @@
 What it does: looks at the whole series. When it changes the code of one path's pre-convergence
 sequence (e.g. `x86_64_start_kernel` on the native path, which PVH joins) and not the sequence of
 that path's counterpart (the legacy Xen PV path's `xen_start_kernel`), it reports the path that
-changed, once per path, at its first changed hunk. Comment-only hunks do not count, and code moved
-unchanged between files of one path (a refactor) is not a change.
+changed, once per path, at its first changed hunk. Comments do not count, code moved unchanged
+between files of one path (a refactor) is not a change, and a write to a hook table in the path's
+own code (`x86_init.resources.probe_roms = x86_init_noop;`) is EL131's, which names the slot.
 
 Why it matters: init work added to x86_64_start_kernel never runs on a Xen PV guest, which enters
 at startup_xen and skips all of it; a fix made in xen_start_kernel alone leaves native and PVH
@@ -19,6 +20,7 @@ with `Entrylint-Ack: EL110 <reason>` on any commit of the series that changes th
 
 from collections import Counter
 
+from linter.marks import COMMENT_ONLY
 from linter.ruleapi import finding
 
 ID, NAME, SEVERITY, NEEDS = "EL110", "one-sided-path-change", "warning", frozenset({"diff"})
@@ -38,12 +40,20 @@ def changed_paths(ctx) -> dict[str, list]:
             by_path.setdefault(path, []).append(mark)
     for path, marks in list(by_path.items()):
         # only the lines of the path's own functions: an #ifdef or #include around a move is no work
-        own = [c for m in marks for c in m.changes if c.function in m.sequence[path] and _norm(c.text)]
+        own = [c for m in marks for c in m.changes if c.function in m.sequence[path] and _norm(c.text)
+               and not COMMENT_ONLY.match(c.text) and not _hook_write(ctx, m, c.text)]
         added = Counter(_norm(c.text) for c in own if c.added)
         removed = Counter(_norm(c.text) for c in own if not c.added)
         if added == removed:
             del by_path[path]  # the same lines left and arrived: a move, not new work
     return by_path
+
+
+def _hook_write(ctx, mark, text: str) -> bool:
+    from linter.hooksource import assignments
+
+    hooks = ctx.profile.hooks
+    return hooks.is_override_file(mark.file) and bool(assignments([text], [], tuple(hooks.tables)))
 
 
 def check(ctx):

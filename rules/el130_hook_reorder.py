@@ -41,42 +41,84 @@ SHOWN = 4   # moved calls named in one message
 
 def check(ctx):
     from linter.hookslots import changed_common_functions, image_hook_maps
-    from linter.reorder import moves
 
     hooks = HookView(ctx, ctx.hook_map())
     images = image_hook_maps(ctx)
+    steps: dict[tuple[str, str], list] = {}          # (file, function) → [(mark, pre, post)], in patch order
     for mark, function, pre, post in changed_common_functions(ctx):
-        found = moves([i.name for i in pre], [i.name for i in post], hooks.is_hooked)
+        steps.setdefault((mark.file, function), []).append((mark, pre, post))
+    for (_, function), changes in steps.items():
+        # the series as a whole: a move that a later patch undoes (or that undoes an earlier one) is no move
+        net = _moves(changes[0][1], changes[-1][2], hooks) if len(changes) > 1 else None
         seen = _image_moves(images, function) if images else None
-        for hook in dict.fromkeys(m.hook for m in found):
-            yield _source_finding(ctx, hooks, mark, function, post, [m for m in found if m.hook == hook], seen)
-        if seen:
-            told = {m.hook for m in found}
-            for hook in dict.fromkeys(m.hook for m in seen if m.hook not in told):
-                yield _image_finding(ctx, images[1], mark, function, [m for m in seen if m.hook == hook])
+        told = set()
+        for index, (mark, pre, post) in enumerate(changes):
+            found = _moves(pre, post, hooks)
+            for hook in dict.fromkeys(m.hook for m in found):
+                across = [m for m in found if m.hook == hook]
+                undone = net is not None and not any(n.hook == hook and n.call in {a.call for a in across} for n in net)
+                told.add(hook)
+                yield _source_finding(ctx, hooks, mark, function, post, across, None if undone else seen,
+                                      undone=("later" if index < len(changes) - 1 else "earlier") if undone else None)
+        for hook in dict.fromkeys(m.hook for m in seen or () if m.hook not in told):
+            yield _image_finding(ctx, images[1], changes[0][0], function, [m for m in seen if m.hook == hook])
 
 
-def _source_finding(ctx, hooks, mark, function, post, across, seen):
+def _moves(pre, post, hooks):
+    from linter.reorder import moves
+
+    return moves([i.name for i in pre], [i.name for i in post], hooks.is_hooked, [i.top for i in pre], [i.top for i in post])
+
+
+def _source_finding(ctx, hooks, mark, function, post, across, seen, undone: str | None):
     from linter.hookslots import slot_words
 
     hook = across[0].hook
-    tops = list(dict.fromkeys(post[m.at].top for m in across))
+    tops = list(dict.fromkeys(g for m in across for g in m.groups))
     moved_tops = [t for t in tops if t in {m.call for m in across}]
     moved = _names(moved_tops or tops)
     if not moved_tops:          # work that moved into a helper called on the other side
         moved = _names([m.call for m in across]) + f" (now called from {_names(tops)})"
     slot, words, paths = hooks.describe(hook)
-    shown = [m for m in across if post[m.at].top == m.call] or across
+    shown = [m for m in across if m.call in m.groups] or across
     evidence = [_step(function, m) for m in shown[:SHOWN * 2]]
     if seen is not None:
         agree = any(m.hook == hook and m.call in tops + [a.call for a in across] for m in seen)
         evidence.append(f"the images {'agree' if agree else 'do not show it'}: the call sites in {function} "
                         f"of --base-image and --image" + ("" if agree else " (inlined, or laid out otherwise)"))
-    first = post[across[0].at]
-    return finding(sys.modules[__name__],
-                   f"moves {moved} {_side(across[0])} {hook}(){slot_words(hook, slot)}: {words}",
-                   mark=ctx_mark(ctx, mark, first.line), line=first.line, paths=paths,
-                   key=f"{function}|{hook}|{','.join(tops)}", evidence=evidence)
+    removed, added = _order_comments(ctx, mark, function, {hook, slot, slot.rsplit(".", 1)[-1]} | hooks.values(slot))
+    message = f"moves {moved} {_side(across[0])} {hook}(){slot_words(hook, slot)}: {words}"
+    severity = None
+    if undone:
+        message += f"; {'a later' if undone == 'later' else 'an earlier'} patch of the series moves it the other way"
+        severity = "note"
+    if removed:
+        message += "; it deletes the comment that says why the order matters"
+        evidence += [f"{mark.file}: - {text}" for text in removed[:6]]
+    elif added and not undone:
+        message += "; a comment it adds says why"
+        severity = "note"
+    first = post[across[0].at].line
+    f = finding(sys.modules[__name__], message, mark=ctx_mark(ctx, mark, first), line=first, paths=paths,
+                key=f"{function}|{hook}|{','.join(tops)}", evidence=evidence)
+    f.severity = severity or f.severity
+    return f
+
+
+def _order_comments(ctx, mark, function: str, words: set[str]) -> tuple[list[str], list[str]]:
+    """(removed, added) comment lines of this patch in `function` that name the hook, the slot or a
+    path's function for it: the comment that explains why a call sits on one side of the hook."""
+    from linter.marks import COMMENT_ONLY
+
+    words = {w for w in words if w and len(w) > 3}
+    out = ([], [])
+    for m in ctx.marks:
+        if m.patch is not mark.patch or m.file != mark.file:
+            continue
+        for c in m.changes:
+            if c.function == function and COMMENT_ONLY.match(c.text) and any(w in c.text for w in words):
+                out[c.added].append(c.text.strip())
+    return out
 
 
 def _image_finding(ctx, head, mark, function, across):
@@ -161,3 +203,9 @@ class HookView:
         if more:
             words += f" (it reaches {len(more)} more overridden slot{'s' if len(more) > 1 else ''}: {', '.join(more[:3])})"
         return slot, words, paths
+
+    def values(self, slot: str) -> set[str]:
+        """The functions that run in the slot: each path's, and the default."""
+        if self.hm is None:
+            return set()
+        return {o.value for o in self.hm.overriders(slot)} | {self.hm.default(slot) or ""}

@@ -38,7 +38,7 @@ def check(ctx):
     hm = ctx.hook_map()
     changes = override_changes(ctx, hm)
     for change in changes:
-        yield finding(sys.modules[__name__], change.message(hm), mark=change.mark, line=change.line,
+        yield finding(sys.modules[__name__], change.message(hm, ctx.profile), mark=change.mark, line=change.line,
                       paths=[change.path], key=f"{change.path}|{change.slot}|{change.old}|{change.new}",
                       evidence=change.evidence)
     yield from _image_changes(ctx, changes)

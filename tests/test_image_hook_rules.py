@@ -96,7 +96,7 @@ def test_el131_told_once_when_source_and_image_both_see_it(kernel):
     found = check(kernel, "override", "EL131")
     assert [f["message"] for f in found] == [
         "xen-pv now overrides x86_init.resources.probe_roms with x86_init_noop in xen_start_kernel: "
-        "native runs x86_init_noop there"]
+        "native, pvh run x86_init_noop there"]
 
 
 @pytest.mark.parametrize("relocs", [True, False])

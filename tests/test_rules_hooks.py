@@ -42,9 +42,10 @@ def test_el130_the_2021_move_names_the_slot_and_each_paths_function(kernel):
     [f] = findings(kernel, "EL130")
     assert f["message"] == ("moves early_reserve_memory() after e820__memory_setup(), which calls "
                             "x86_init.resources.memory_setup: xen-pv runs xen_memory_setup there; "
-                            "native runs e820__memory_setup_default")
+                            "native, pvh run e820__memory_setup_default; it deletes the comment that says why the order matters")
     assert f["file"] == SETUP and kernel.read(SETUP).splitlines()[f["line"] - 1].strip() == "early_reserve_memory();"
-    assert f["paths"] == ["native", "xen-pv"] and f["severity"] == "warning"
+    assert f["paths"] == ["native", "pvh", "xen-pv"] and f["severity"] == "warning"
+    assert f"{SETUP}: - * Reserve before the memory map is set up: on Xen PV, memory_setup moves the page" in f["evidence"]
 
 
 def test_el130_work_moved_into_a_new_helper_that_runs_later(kernel):
@@ -111,9 +112,9 @@ def test_el131_new_lost_and_changed_overrides(kernel):
         "xen-pv no longer overrides x86_init.oem.arch_setup (it wrote xen_arch_setup in xen_start_kernel): "
         "it now runs x86_init_noop there, as native does",
         "xen-pv now overrides x86_init.resources.probe_roms with x86_init_noop in xen_start_kernel: "
-        "native runs x86_init_noop there",
+        "native, pvh run x86_init_noop there",
         "xen-pv's override of x86_init.resources.memory_setup changes from xen_memory_setup to "
-        "xen_arch_memory_setup in xen_start_kernel: native runs e820__memory_setup_default there",
+        "xen_arch_memory_setup in xen_start_kernel: native, pvh run e820__memory_setup_default there",
     ]
 
 
@@ -173,3 +174,42 @@ def test_a_bad_hooks_profile_is_one_line_and_exit_2(kernel, tmp_path, old, new, 
     run = entrylint("check", "--profile", str(bad), "HEAD", cwd=kernel.path)
     assert run.code == 2 and run.out == ""
     assert run.err.count("\n") == 1 and "bad.toml" in run.err and words in run.err, run.err
+
+
+def test_el130_a_move_the_series_undoes_is_a_note_on_both_patches(kernel):
+    kernel.edit(SETUP, WARNING + "\tearly_reserve_memory();\n\te820__memory_setup();\n",
+                "\te820__memory_setup();\n\tearly_reserve_memory();\n")
+    kernel.commit("x86/setup: reserve after the memory map")
+    kernel.edit(SETUP, "\te820__memory_setup();\n\tearly_reserve_memory();\n",
+                "\tearly_reserve_memory();\n\te820__memory_setup();\n")
+    kernel.commit("x86/setup: reserve before the memory map again")
+    found = findings(kernel, "EL130", "HEAD~2..HEAD")
+    assert [(f["patch"], f["severity"]) for f in found] == [(1, "note"), (2, "note")]
+    assert found[0]["message"].endswith("a later patch of the series moves it the other way; "
+                                        "it deletes the comment that says why the order matters")
+    assert found[1]["message"].startswith("moves early_reserve_memory() before e820__memory_setup()")
+    assert found[1]["message"].endswith("an earlier patch of the series moves it the other way")
+
+
+def test_el130_a_move_whose_new_comment_says_why_is_a_note(kernel):
+    """The shape of the 2021 fix: the call moved back before the hook, with a comment naming it."""
+    kernel.edit(SETUP, WARNING + "\tearly_reserve_memory();\n\te820__memory_setup();\n",
+                "\te820__memory_setup();\n\tearly_reserve_memory();\n")
+    kernel.commit("x86/setup: reserve after the memory map")
+    kernel.edit(SETUP, "\te820__memory_setup();\n\tearly_reserve_memory();\n",
+                "\t/* before e820__memory_setup(): xen_memory_setup() needs the reservations */\n"
+                "\tearly_reserve_memory();\n\te820__memory_setup();\n")
+    kernel.commit("x86/setup: call early_reserve_memory() earlier")
+    [f] = findings(kernel, "EL130")
+    assert f["severity"] == "note" and f["message"].endswith("; a comment it adds says why")
+
+
+def test_el110_leaves_a_new_override_to_el131_but_not_new_work_beside_it(kernel):
+    kernel.edit(ENLIGHTEN_PV, "\tx86_init.oem.arch_setup = xen_arch_setup;\n",
+                "\tx86_init.oem.arch_setup = xen_arch_setup;\n\t/* no option ROMs in a PV guest */\n"
+                "\tx86_init.resources.probe_roms = x86_init_noop;\n")
+    kernel.commit("x86/xen: no ROM probing")
+    assert [f["rule"] for f in findings(kernel, "EL110,EL131")] == ["EL131"]
+    kernel.edit(ENLIGHTEN_PV, "\txen_init_capabilities();\n", "\txen_init_capabilities();\n\txen_setup_features();\n")
+    kernel.commit("x86/xen: features again")
+    assert [f["rule"] for f in findings(kernel, "EL110,EL131")] == ["EL110"]
