@@ -34,7 +34,7 @@ class SlotNamer:
 
     def __init__(self, model, profile):
         self.model, self.profile = model, profile
-        self.tables = list(getattr(getattr(profile, "hooks", None), "tables", []) or [])
+        self.tables = list(profile.hooks.tables)
         self._members: dict[str, dict[int, str]] | None = None   # from DWARF, read on first use
         self._learned: dict[str, dict[int, str]] = {}
         self._objects = None                                      # sized data objects, by address
@@ -46,6 +46,8 @@ class SlotNamer:
             sec = self.model.section_at(addr)
             return f"slot@{sec.name}+{addr - sec.addr:#x}" if sec is not None else f"slot@{addr:#x}"
         table, offset = owner
+        if table.startswith("__SCK__") and offset == 0:   # a static call's key: static_call_update()
+            return f"static_call({table[7:]})"
         path = self.member_path(table, offset)
         return path or f"{table}+{offset:#x}"
 
