@@ -56,9 +56,10 @@ def test_every_series_has_expectations_for_every_era():
     data = tomllib.loads((HERE / "expected.toml").read_text())["series"]
     assert set(data) == {series.branch(n).removeprefix("e2e/") for n in series.NAMES}
     for era in run.ERAS:
-        for name, (expect, forbid) in run.expectations(era).items():
+        for name, (expect, forbid, notes) in run.expectations(era).items():
             assert set(expect) <= RULES and set(forbid) <= RULES, name
             assert not set(expect) & set(forbid), name
+            assert set(notes) <= set(expect), name
 
 
 def test_every_series_has_patches_for_every_era():
@@ -75,3 +76,10 @@ def test_outcome_verdicts():
     o.got["EL202"] = 1
     assert o.unwanted == ["EL202"] and not o.ok
     assert "MISS" in run.table("6.1", [o])
+
+
+def test_a_rule_that_may_only_be_a_note():
+    o = run.Outcome("x", expect=["EL130"], forbid=[], notes=["EL130"], got={"EL130": 2})
+    assert o.ok
+    o.above_note.add("EL130")
+    assert o.unwanted == ["EL130(not a note)"] and not o.ok
