@@ -87,7 +87,7 @@ class Context:
 
         if self.versions is None:
             return None, None
-        pf = next((pf for pf in mark.patch.patchset if mark.hunk in pf), None)
+        pf = next((pf for pf in mark.patch.patchset if any(h is mark.hunk for h in pf)), None)
         if pf is None:
             return None, None
         pre_path = pf.source_file[2:] if pf.source_file.startswith("a/") else mark.file
