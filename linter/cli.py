@@ -53,6 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--target-url", metavar="URL", help="link to the full report (patchwork, b4-review)")
     check.add_argument("--show-notes", action="store_true", help="b4/checkpatch formats: print notes too")
     check.add_argument("-v", "--verbose", action="store_true", help="say which rules were skipped and why")
+    check.add_argument("--build", action="store_true",
+                       help="build the base's and the head's images first (as `entrylint build`) and check them")
+    check.add_argument("--build-config", metavar="FRAGMENT",
+                       help="with --build: your config fragment on top of entrylint's (build's --config)")
+    _build_args(check)
+
+    build = sub.add_parser("build", help="build the vmlinux of revisions (default HEAD) into the cache; "
+                                         "print each path")
+    build.add_argument("revisions", nargs="*", metavar="REV", help="revisions to build (default: HEAD)")
+    build.add_argument("--print-path", action="store_true",
+                       help="print the cached image's path of one REV (exit 1 if it is not built yet)")
+    build.add_argument("--config", dest="build_config", metavar="FRAGMENT",
+                       help="your config fragment (CONFIG_X=y, # CONFIG_X is not set) on top of entrylint's")
+    _build_args(build)
 
     entries = sub.add_parser("entries", help="the doors of a vmlinux and how each is announced")
     _image_args(entries, ["text", "json"])
@@ -70,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="print one rule's full docs")
     explain.add_argument("rule", metavar="RULE")
     return parser
+
+
+def _build_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--debug-info", action="store_true", help="build with DWARF (slot names for the hook rules)")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="make -jN (default: the CPU count)")
+    p.add_argument("--cache-dir", metavar="DIR", help="the build cache (default: $ENTRYLINT_BUILD_CACHE, else "
+                                                   "$XDG_CACHE_HOME/entrylint/build, else ~/.cache/entrylint/build)")
+    p.add_argument("--max-cache-size", metavar="SIZE",
+                   help="prune the least recently used images past this total (default 2G)")
 
 
 def _image_args(p: argparse.ArgumentParser, formats: list[str]) -> None:
@@ -127,6 +150,8 @@ def dispatch(args) -> int:
         from linter.cmd_entries import run
     elif args.command == "gaps":
         from linter.cmd_gaps import run
+    elif args.command == "build":
+        from linter.cmd_build import run
     else:
         from linter.cmd_rules import run
     try:
@@ -140,7 +165,8 @@ def dispatch(args) -> int:
 def git_main() -> int:
     """`git entrylint RANGE …` is `entrylint check RANGE …`."""
     argv = sys.argv[1:]
-    if argv[:1] in (["-h"], ["--help"]) or not argv or argv[0] not in ("check", "entries", "gaps", "rules", "explain"):
+    if argv[:1] in (["-h"], ["--help"]) or not argv or argv[0] not in ("check", "build", "entries", "gaps", "rules",
+                                                                         "explain"):
         argv = ["check", *argv]
     return main(argv)
 

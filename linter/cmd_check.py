@@ -120,6 +120,10 @@ def check(args, profile: Profile, config: Config, root: str | None) -> RunResult
     opened: list = []
     try:
         series, marks, versions = read_and_mark(args, profile, root, opened)
+        if getattr(args, "build", False):
+            from linter.cmd_build import series_images
+
+            args.base_image, args.image = series_images(args, series)
         for image in (args.image, args.base_image):
             if image and not os.path.exists(image):
                 raise ConfigError(image, "no such image file")
