@@ -27,6 +27,12 @@ from linter.series import Patch, Series
 from linter.versions import FileVersions
 
 COMMENT_ONLY = re.compile(r"^\s*(/\*.*|\*.*|//.*|\*/)?\s*$")
+# Assembler annotations that emit no instruction: objtool's hints and markers, CFI directives.
+NO_CODE = re.compile(r"^\s*(UNWIND_HINT\w*|ANNOTATE_\w+|\.cfi_\w+|ENDBR\w*_NOP)\b")
+# Symbol macros: only their name and binding matter to the code (SYM_FUNC_START vs SYM_CODE_START,
+# ENTRY vs SYM_FUNC_START, END vs SYM_FUNC_END emit the same instructions).
+SYM_START = re.compile(r"^\s*(?:SYM_(?:CODE|FUNC|TYPED_FUNC)_START(\w*)|ENTRY|GLOBAL)\s*\(\s*(\w+)")
+SYM_END = re.compile(r"^\s*(?:SYM_(?:CODE|FUNC)_END\w*|END|ENDPROC)\s*\(\s*(\w+)")
 
 
 @dataclass
@@ -60,8 +66,39 @@ class HunkMark:
 
     @property
     def substantive(self) -> bool:
-        """Does it change code, not only comments and blank lines?"""
-        return any(not COMMENT_ONLY.match(c.text) for c in self.changes)
+        """Does it change code, not only comments, blank lines and annotations?"""
+        return self.kind == "code"
+
+    @property
+    def kind(self) -> str:
+        """"comment" (comments and blank lines only), "annotation" (also annotations that emit no
+        instruction: unwind hints, SYM_* spelled otherwise with the same name and binding), or
+        "code"."""
+        if all(COMMENT_ONLY.match(c.text) for c in self.changes):
+            return "comment"
+        # the hunk's window before and after, in order: a moved line is a change, a respelled one not
+        for kind, annotations in (("comment", False), ("annotation", True)):
+            before = [_code_of(ln.value, annotations) for ln in self.hunk if ln.is_context or ln.is_removed]
+            after = [_code_of(ln.value, annotations) for ln in self.hunk if ln.is_context or ln.is_added]
+            if list(filter(None, before)) == list(filter(None, after)):
+                return kind
+        return "code"
+
+
+def _code_of(text: str, annotations: bool = True) -> str | None:
+    """What a line means to the code: None for comments, blanks and (with `annotations`) no-code
+    annotations; symbol macros as their name and binding; the rest without comments and white space."""
+    if COMMENT_ONLY.match(text) or (annotations and NO_CODE.match(text)):
+        return None
+    start = SYM_START.match(text) if annotations else None
+    if start:
+        local = "LOCAL" in (start.group(1) or "") or "SYM_L_LOCAL" in text
+        return f"start {start.group(2)} {'local' if local else 'global'}"
+    end = SYM_END.match(text) if annotations else None
+    if end:
+        return f"end {end.group(1)}"
+    code = re.sub(r"/\*.*?\*/|//.*$", "", text)
+    return re.sub(r"\s+", "", code) or None      # (white space alone never changes what runs)
 
 
 class SourceLookup:

@@ -1,9 +1,12 @@
 """Entry code touched.
 
-What it does: marks every hunk that changes entry code, naming the entry path(s) whose code it is
-and the function or assembler label it changes. It is the mark itself, visible in every output.
-It also says when an entry file is renamed to a name the profile does not know, since later
-changes there would go unmarked.
+What it does: notes every function or assembler label of entry code that a commit changes, once
+per function and commit (its hunks are the evidence), naming the entry path(s) whose code it is
+and what kind of change it is: code; only annotations that emit no instruction (unwind hints,
+objtool annotations, CFI directives, SYM_* macros spelled otherwise with the same name and binding:
+no semantic change, and EL110 stays quiet); or only comments. It is the mark itself, visible in
+every output. It also says when an entry file is renamed to a name the profile does not know,
+since later changes there would go unmarked.
 
 Why it matters: code before the paths converge runs on one door only. A reviewer who sees
 "this hunk runs on the native path only" asks the right question: does the Xen PV or PVH door
@@ -11,7 +14,10 @@ need the same change?
 
 Example:
     arch/x86/kernel/head64.c:512: note: EL100 entry-code-touched: changes x86_64_start_kernel,
-    entry code of the native path (the pvh path joins it later)
+    entry code of the native path (the pvh path joins it later): it runs before the paths
+    converge, so the other doors do not get this change
+    arch/x86/xen/xen-head.S:40: note: EL100 entry-code-touched: changes only annotations of
+    startup_xen (no semantic change), entry code of the xen-pv path
 
 Instead: nothing to fix: a note to read. Silence it with `--ignore EL100` or in .entrylint.toml.
 """
@@ -39,17 +45,33 @@ def _renames(ctx):
 
 def check(ctx):
     yield from _renames(ctx)
-    joiners = {p.joins: [] for p in ctx.profile.paths.values() if p.joins}
+    joiners: dict[str, list[str]] = {}
     for p in ctx.profile.paths.values():
         if p.joins:
-            joiners[p.joins].append(p.name)
-    for mark in ctx.marked():
-        what = ", ".join(mark.functions) if mark.functions else "code outside any function (notes, data, directives)"
-        paths = ", ".join(mark.paths)
-        also = sorted({j for path in mark.paths for j in joiners.get(path, []) if j not in mark.paths})
+            joiners.setdefault(p.joins, []).append(p.name)
+    for (_, file, function), marks in _by_function(ctx.marked()).items():
+        patch = marks[0].patch
+        what = function or "code outside any function (notes, data, directives)"
+        paths = sorted({p for m in marks for p in m.paths}, key=list(ctx.profile.paths).index)
+        also = sorted({j for path in paths for j in joiners.get(path, []) if j not in paths})
         tail = f" (the {', '.join(also)} path{'s' if len(also) > 1 else ''} join{'s' if len(also) == 1 else ''} it later)" if also else ""
-        yield finding(__name__, f"changes {what}, entry code of the {paths} path{tail}: "
-                      f"it runs before the paths converge, so the other doors do not get this change",
-                      mark=mark, paths=mark.paths,
-                      key=f"{mark.patch.subject}|{what}|{mark.hunk.section_header}")
+        kinds = {m.kind for m in marks}
+        kind = "code" if "code" in kinds else "annotation" if "annotation" in kinds else "comment"
+        where = f"entry code of the {', '.join(paths)} path{tail}"
+        if kind == "code":
+            message = (f"changes {what}, {where}: it runs before the paths converge, so the other doors "
+                       f"do not get this change")
+        else:
+            only = "annotations of" if kind == "annotation" else "comments in"
+            message = f"changes only {only} {what} (no semantic change), {where}"
+        yield finding(__name__, message, mark=marks[0], paths=paths, key=f"{patch.subject}|{file}|{what}",
+                      evidence=[f"{m.file}:{m.line}: {m.kind}" for m in marks] if len(marks) > 1 else [])
 
+
+def _by_function(marks) -> dict:
+    """(patch index, file, function or None) → the hunks that change it, in order."""
+    out: dict = {}
+    for mark in marks:
+        for function in mark.functions or [None]:
+            out.setdefault((mark.patch.index, mark.file, function), []).append(mark)
+    return out
