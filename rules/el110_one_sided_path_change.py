@@ -13,6 +13,11 @@ boots without it. The paths drift apart silently until a boot breaks months late
 
 Example: a series adds `early_foo_init()` to x86_64_start_kernel and nothing to xen_start_kernel.
 
+The message says which way the change goes, from the calls and hardware names (MSR_*,
+X86_FEATURE_*) it adds and removes compared with the counterparts' entry code at the series' head:
+a change that only makes the path more like them (Xen PV now calls clear_bss() as native does) is
+a note; one that makes it differ more stays a warning and names what the counterparts lack.
+
 Instead: put the work in common code both paths call after they converge (start_kernel,
 setup_arch), or add it to both sequences in the same series. If only one path needs it, say why
 with `Entrylint-Ack: EL110 <reason>` on any commit of the series that changes that path.
@@ -69,8 +74,49 @@ def check(ctx):
         mark = (acked or marks)[0]
         functions = sorted({f for m in marks for f in m.sequence[path]})
         theirs = " or ".join(ctx.profile.paths[q].entry_symbols[0] for q in missing)
-        yield finding(__name__, f"the series changes the {path} path's boot sequence ({', '.join(functions)}) "
-                      f"but not its counterpart{'s' if len(missing) > 1 else ''} {', '.join(missing)}: a guest "
-                      f"entering at {theirs} never runs this change",
-                      mark=mark, paths=[path, *missing], key=f"{path}|{','.join(functions)}",
-                      evidence=[f"{m.file}:{m.line}: {', '.join(m.sequence[path])} [patch {m.patch.index}]" for m in marks])
+        direction, converges = _direction(ctx, path, marks, missing)
+        f = finding(__name__, f"the series changes the {path} path's boot sequence ({', '.join(functions)}) "
+                    f"but not its counterpart{'s' if len(missing) > 1 else ''} {', '.join(missing)}: a guest "
+                    f"entering at {theirs} never runs this change{direction}",
+                    mark=mark, paths=[path, *missing], key=f"{path}|{','.join(functions)}",
+                    evidence=[f"{m.file}:{m.line}: {', '.join(m.sequence[path])} [patch {m.patch.index}]" for m in marks])
+        if converges:
+            f.severity = "note"
+        yield f
+
+
+def _direction(ctx, path: str, marks, missing: list[str]) -> tuple[str, bool]:
+    """(words for the message, whether the change only brings the path closer): a call or hardware
+    name the change adds that the counterparts use too, or removes that they do not, makes the path
+    more like them; one it adds that they lack, or removes that they have, makes it differ more."""
+    from linter.counterpart import head_revision, vocabulary, words
+
+    revision = head_revision(ctx)
+    theirs = set()
+    for q in missing:
+        found = vocabulary(ctx, q, revision)
+        if found is None:
+            return "", False
+        theirs |= found
+    lines = [c for m in marks for c in m.changes if c.function in m.sequence.get(path, ())]
+    asm = any(m.file.endswith((".S", ".s")) for m in marks)
+    added = words([c.text for c in lines if c.added], asm) - words([c.text for c in lines if not c.added], asm)
+    removed = words([c.text for c in lines if not c.added], asm) - words([c.text for c in lines if c.added], asm)
+    closer = sorted((added & theirs) | (removed - theirs))
+    apart = sorted((added - theirs) | (removed & theirs))
+    who = ", ".join(missing)
+    if apart:
+        return f"; it makes {path} differ more from {who} ({_said(apart, added, who)})", False
+    if closer:
+        return f"; it makes {path} more like {who} ({_said(closer, added, who)})", True
+    return "", False
+
+
+def _said(names: list[str], added: set[str], who: str) -> str:
+    shown = ", ".join(f"{_named(n)} {'added' if n in added else 'removed'}" for n in names[:3])
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return f"{shown}{more}, against the entry code of {who}"
+
+
+def _named(name: str) -> str:
+    return name if name.startswith(("MSR_", "X86_")) else f"{name}()"

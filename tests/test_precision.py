@@ -61,3 +61,21 @@ def test_a_moved_line_is_a_code_change(repo):
     repo.commit("x86/boot: reset the page tables first")
     [f] = findings(repo, "EL100,EL110")
     assert f["message"].startswith("changes x86_64_start_kernel, entry code")
+
+
+def test_el110_says_a_change_brings_a_path_closer_and_makes_it_a_note(repo):
+    repo.edit("arch/x86/xen/enlighten_pv.c", "\tclear_bss();\n", "\tclear_bss();\n\tcr4_init_shadow();\n")
+    repo.commit("x86/xen: set up the CR4 shadow as native does")
+    [f] = findings(repo, "EL110")
+    assert f["severity"] == "note"
+    assert f["message"].endswith("; it makes xen-pv more like native, pvh (cr4_init_shadow() added, "
+                                 "against the entry code of native, pvh)")
+
+
+def test_el110_says_a_change_pulls_a_path_apart(repo):
+    repo.edit(HEAD64, "\tclear_bss();\n", "\tclear_bss();\n\tload_ucode_bsp();\n")
+    repo.commit("x86/boot: early microcode")
+    [f] = findings(repo, "EL110")
+    assert f["severity"] == "warning"
+    assert f["message"].endswith("; it makes native differ more from xen-pv (load_ucode_bsp() added, "
+                                 "against the entry code of xen-pv)")
