@@ -83,17 +83,13 @@ class Context:
 
     def file_versions(self, mark) -> "tuple[list[str] | None, list[str] | None]":
         """(pre-image lines, post-image lines) of a hunk's file, each None when not at hand."""
-        from linter.marks import rev_path
+        from linter.marks import file_texts
 
-        if self.versions is None:
-            return None, None
         pf = next((pf for pf in mark.patch.patchset if any(h is mark.hunk for h in pf)), None)
         if pf is None:
             return None, None
         pre_path = pf.source_file[2:] if pf.source_file.startswith("a/") else mark.file
-        pre = None if pf.is_added_file else self.versions.pre_image(pf, rev_path(mark.patch, pre_path, post=False))
-        post = None if pf.is_removed_file else self.versions.post_image(pf, rev_path(mark.patch, mark.file, post=True))
-        return (pre[1].lines if pre else None), (post[1].lines if post else None)
+        return file_texts(self.versions, mark.patch, pf, pre_path, mark.file)
 
     def marked(self, path_scoped: bool = True) -> "list[HunkMark]":
         """Hunks that touch entry code (path_scoped) or every watched hunk."""

@@ -225,3 +225,30 @@ def defined_labels(text_lines: list[str]) -> list[tuple[str, bool]]:
         if p and p.group(1) in globl:
             found.append((p.group(1), True))
     return found
+
+
+_IF = re.compile(r"^\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b(.*)")
+_WIDTH = {("ifdef", "CONFIG_X86_64"): 64, ("ifndef", "CONFIG_X86_64"): 32,
+          ("ifdef", "CONFIG_X86_32"): 32, ("ifndef", "CONFIG_X86_32"): 64}
+
+
+def line_widths(lines: list[str]) -> list[int | None]:
+    """Per line, 32 or 64 when it sits in an `#ifdef CONFIG_X86_64` (or _32) branch that builds it
+    for one width only (an `#else` of one is the other width), else None (both)."""
+    stack: list[int | None] = []
+    out = []
+    for line in lines:
+        m = _IF.match(line)
+        if m:
+            word, rest = m.group(1), m.group(2).split("/*")[0].strip()
+            if word in ("ifdef", "ifndef", "if"):
+                cond = rest.replace("defined(", "").replace(")", "").strip()
+                stack.append(_WIDTH.get(("ifdef" if word == "if" else word, cond)))
+            elif word == "else" and stack:
+                stack[-1] = {32: 64, 64: 32}.get(stack[-1])
+            elif word == "elif" and stack:
+                stack[-1] = None
+            elif word == "endif" and stack:
+                stack.pop()
+        out.append(next((w for w in reversed(stack) if w), None))
+    return out

@@ -55,6 +55,7 @@ class HunkMark:
     sequence: dict[str, list[str]] = field(default_factory=dict)  # path → its sequence functions changed
     deleted_file: bool = False
     new_file: bool = False
+    width: int = 64             # 32: it changes i386-only code (head_32.S, an #ifndef CONFIG_X86_64 branch)
 
     @property
     def added(self) -> list[ChangedLine]:
@@ -126,6 +127,9 @@ class SourceLookup:
             return None
         return self._spans_of(self.versions.pre_image(pf, rev_path(patch, path, post=False)), path)
 
+    def texts(self, patch: Patch, pf: PatchedFile, pre_path: str, post_path: str):
+        return file_texts(self.versions, patch, pf, pre_path, post_path)
+
     def head_spans(self, patch: Patch, pf: PatchedFile, pre_path: str, post_path: str):
         """(post spans, pre spans) from HEAD for a patch that is no commit: at most one is not None."""
         if self.versions is None or patch.commit or patch.source in ("git", "index"):
@@ -145,6 +149,15 @@ class SourceLookup:
         if blob_id not in self._spans:
             self._spans[blob_id] = spans(text.lines, path)
         return self._spans[blob_id]
+
+
+def file_texts(versions: FileVersions | None, patch: Patch, pf: PatchedFile, pre_path: str, post_path: str):
+    """(pre-image lines, post-image lines) of a patched file, each None when not at hand."""
+    if versions is None:
+        return None, None
+    pre = None if pf.is_added_file else versions.pre_image(pf, rev_path(patch, pre_path, post=False))
+    post = None if pf.is_removed_file else versions.post_image(pf, rev_path(patch, post_path, post=True))
+    return (pre[1].lines if pre else None), (post[1].lines if post else None)
 
 
 def rev_path(patch: Patch, path: str, post: bool) -> str | None:
@@ -221,8 +234,29 @@ def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLoo
         mark = HunkMark(patch=patch, file=path, hunk=hunk, line=changes[0].line, changes=changes,
                         functions=functions, deleted_file=pf.is_removed_file, new_file=pf.is_added_file)
         _assign_paths(mark, profile)
+        if mark.paths:
+            mark.width = profile.file_bits(path) or _width(hunk, *lookup.texts(patch, pf, pre_path, path))
         out.append(mark)
     return out
+
+
+def _width(hunk: Hunk, pre: list[str] | None, post: list[str] | None) -> int:
+    """32 when every code line the hunk changes is built for i386 only, else 64."""
+    from linter.csource import line_widths
+
+    widths = {}
+    for lines, key in ((pre, "pre"), (post, "post")):
+        if lines is not None and any("CONFIG_X86_" in line for line in lines):
+            widths[key] = line_widths(lines)
+    if not widths:
+        return 64
+    seen = set()
+    for ln in hunk:
+        if (ln.is_added or ln.is_removed) and not COMMENT_ONLY.match(ln.value):
+            side, number = ("post", ln.target_line_no) if ln.is_added else ("pre", ln.source_line_no)
+            table = widths.get(side)
+            seen.add(table[number - 1] if table and number <= len(table) else None)
+    return 32 if seen == {32} else 64
 
 
 def _changed_lines(hunk: Hunk, path: str, post_spans, pre_spans) -> list[ChangedLine]:
@@ -306,7 +340,7 @@ def _assign_paths(mark: HunkMark, profile: Profile) -> None:
             mark.sequence[name] = seq
         if scope == "file" or seq:
             paths[name] = None
-    for fn in mark.functions:  # a sequence function that lives in a file the profile does not list
+    for fn in mark.functions if not paths else ():  # a sequence function in a file the profile does not list
         for name in profile.paths_of_function(fn):
             if name not in paths:
                 mark.sequence.setdefault(name, []).append(fn)

@@ -33,6 +33,7 @@ class EntryFile:
     since: str | None = None
     until: str | None = None
     note: str | None = None
+    bits: int | None = None    # 32: the file is the path's i386 code only (head_32.S); None: both
 
     def matches(self, path: str) -> bool:
         return glob_matches(path, self.pattern)
@@ -54,6 +55,10 @@ class EntryPath:
     sequence: set[str]
     entry_files: list[EntryFile]
     joins: str | None = None   # the path this one becomes after its own sequence (pvh → native)
+    counterparts_32: list[str] = field(default_factory=list)   # the counterparts of its i386 code
+
+    def counterparts_for(self, width: int) -> list[str]:
+        return self.counterparts_32 if width == 32 else self.counterparts
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,10 @@ class Profile:
     _special_cache: dict[str, bool] = field(default_factory=dict, repr=False)
 
     # -- queries ---------------------------------------------------------------------------------
+    def file_bits(self, path: str) -> int | None:
+        """32 when the file is some path's i386-only entry code, else None."""
+        return next((ef.bits for p in self.paths.values() for ef in p.entry_files if ef.bits and ef.matches(path)), None)
+
     def entry_scopes(self, path: str) -> list[tuple[str, str]]:
         """(path name, scope) for every entry path whose entry files include this file."""
         if path not in self._file_cache:
@@ -209,7 +218,7 @@ def _build(data: dict, source: str) -> Profile:
         raise ConfigError(source, "key 'paths' names no entry path")
     paths = {name: _build_path(name, body, source) for name, body in raw_paths.items()}
     for p in paths.values():
-        for other in p.counterparts + ([p.joins] if p.joins else []):
+        for other in p.counterparts + p.counterparts_32 + ([p.joins] if p.joins else []):
             if other not in paths:
                 raise ConfigError(source, f"key 'paths.{p.name}' names unknown path '{other}'")
     notes = {owner: _build_notes(owner, body, source) for owner, body in _need(data, "notes", dict, "", source, {}).items()}
@@ -257,8 +266,12 @@ def _build_path(name: str, body, source: str) -> EntryPath:
         scope = _need(ef, "scope", str, at, source)
         if scope not in SCOPES:
             raise ConfigError(source, f"key '{at}.scope' must be one of {', '.join(SCOPES)}, not '{scope}'")
+        bits = _need(ef, "bits", int, at, source, None)
+        if bits not in (None, 32, 64):
+            raise ConfigError(source, f"key '{at}.bits' must be 32 or 64, not {bits}")
         files.append(EntryFile(_need(ef, "path", str, at, source), scope, _need(ef, "since", str, at, source, None),
-                               _need(ef, "until", str, at, source, None), _need(ef, "note", str, at, source, None)))
+                               _need(ef, "until", str, at, source, None), _need(ef, "note", str, at, source, None),
+                               bits))
     joins = _need(body, "joins", str, where, source, None)
     return EntryPath(
         name=name,
@@ -270,6 +283,7 @@ def _build_path(name: str, body, source: str) -> EntryPath:
         sequence=set(_strings(body, "sequence", where, source, [])),
         entry_files=files,
         joins=joins,
+        counterparts_32=_strings(body, "counterparts_32", where, source, []),
     )
 
 

@@ -13,6 +13,10 @@ boots without it. The paths drift apart silently until a boot breaks months late
 
 Example: a series adds `early_foo_init()` to x86_64_start_kernel and nothing to xen_start_kernel.
 
+i386 code is its own sequence: head_32.S and head32.c, and an `#ifndef CONFIG_X86_64` branch of
+a shared head (PVH's 32-bit entry). Its counterparts are the profile's counterparts_32 (PVH's i386
+code has the native i386 head, since i386 has no Xen PV), so a change to both is balanced.
+
 The message says which way the change goes, from the calls and hardware names (MSR_*,
 X86_FEATURE_*) it adds and removes compared with the counterparts' entry code at the series' head:
 a change that only makes the path more like them (Xen PV now calls clear_bss() as native does) is
@@ -35,11 +39,12 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def changed_paths(ctx) -> dict[str, list]:
-    """path → the substantive hunks that change its sequence; pure moves within a path dropped."""
+def changed_paths(ctx, width: int = 64) -> dict[str, list]:
+    """path → the substantive hunks that change its sequence (its i386 code for width 32); pure
+    moves within a path dropped."""
     by_path: dict[str, list] = {}
     for mark in ctx.marks:
-        if not mark.substantive:
+        if not mark.substantive or mark.width != width:
             continue
         for path in mark.sequence:
             by_path.setdefault(path, []).append(mark)
@@ -62,10 +67,16 @@ def _hook_write(ctx, mark, text: str) -> bool:
 
 
 def check(ctx):
-    changed = changed_paths(ctx)
+    for width in (64, 32):
+        yield from _one_sided(ctx, width)
+
+
+def _one_sided(ctx, width: int):
+    changed = changed_paths(ctx, width)
+    i386 = " i386" if width == 32 else ""
     for path, marks in changed.items():
         # a path that joins another (pvh → native) gets that path's changes too
-        missing = [q for q in ctx.profile.paths[path].counterparts
+        missing = [q for q in ctx.profile.paths[path].counterparts_for(width)
                    if q not in changed and ctx.profile.paths[q].joins not in changed]
         if not missing:
             continue
@@ -75,10 +86,12 @@ def check(ctx):
         functions = sorted({f for m in marks for f in m.sequence[path]})
         theirs = " or ".join(ctx.profile.paths[q].entry_symbols[0] for q in missing)
         direction, converges = _direction(ctx, path, marks, missing)
-        f = finding(__name__, f"the series changes the {path} path's boot sequence ({', '.join(functions)}) "
-                    f"but not its counterpart{'s' if len(missing) > 1 else ''} {', '.join(missing)}: a guest "
-                    f"entering at {theirs} never runs this change{direction}",
-                    mark=mark, paths=[path, *missing], key=f"{path}|{','.join(functions)}",
+        guest = f"its{i386} counterpart's code never gets it" if width == 32 else \
+            f"a guest entering at {theirs} never runs this change"
+        f = finding(__name__, f"the series changes the {path} path's{i386} boot sequence ({', '.join(functions)}) "
+                    f"but not its counterpart{'s' if len(missing) > 1 else ''} {', '.join(missing)}{i386}: "
+                    f"{guest}{direction}",
+                    mark=mark, paths=[path, *missing], key=f"{path}|{','.join(functions)}{i386}",
                     evidence=[f"{m.file}:{m.line}: {', '.join(m.sequence[path])} [patch {m.patch.index}]" for m in marks])
         if converges:
             f.severity = "note"

@@ -95,7 +95,8 @@ def test_bad_config_is_one_line(repo, text, words):
 
 @pytest.mark.parametrize("mutate,words", [
     (lambda t: t.replace('[profile]\nname = "x86_64"', '[profile]\nnom = "x86_64"'), ["profile.name"]),
-    (lambda t: t.replace('scope = "file" },\n    { path = "arch/x86/kernel/head64.c"', 'scope = "files" },\n    { path = "arch/x86/kernel/head64.c"'), ["paths.native.entry_files[0].scope"]),
+    (lambda t: t.replace('{ path = "arch/x86/kernel/head_64.S", scope = "file" }', '{ path = "arch/x86/kernel/head_64.S", scope = "files" }'), ["paths.native.entry_files[0].scope"]),
+    (lambda t: t.replace('scope = "file", bits = 32', 'scope = "file", bits = 16'), ["paths.native.entry_files[1].bits", "32 or 64"]),
     (lambda t: t.replace('counterparts = ["xen-pv"]\nsequence = [\n    "startup_64"', 'counterparts = ["xen-hvm"]\nsequence = [\n    "startup_64"'), ["xen-hvm"]),
     (lambda t: t.replace("'\\bxen_domain\\s*\\('", "'(unclosed'"), ["special_case.patterns[3].regex"]),
     (lambda t: t + "\n[[[", ["not valid TOML"]),

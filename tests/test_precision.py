@@ -79,3 +79,68 @@ def test_el110_says_a_change_pulls_a_path_apart(repo):
     assert f["severity"] == "warning"
     assert f["message"].endswith("; it makes native differ more from xen-pv (load_ucode_bsp() added, "
                                  "against the entry code of xen-pv)")
+
+
+PVH_HEAD = "arch/x86/platform/pvh/head.S"
+PVH_BOTH_WIDTHS = """/* SPDX-License-Identifier: GPL-2.0 */
+/* the PVH head, both widths (test fixture) */
+	__HEAD
+SYM_CODE_START_LOCAL(pvh_start_xen)
+	cld
+#ifdef CONFIG_X86_64
+	leaq	xen_prepare_pvh(%rip), %rax
+	call	*%rax
+	movq	$_pa(startup_64), %rax
+	jmp	*%rax
+#else /* CONFIG_X86_64 */
+	call	xen_prepare_pvh
+	movl	$_pa(startup_32), %eax
+	jmp	*%eax
+#endif
+SYM_CODE_END(pvh_start_xen)
+"""
+HEAD_32 = """/* SPDX-License-Identifier: GPL-2.0 */
+/* the native i386 head (test fixture) */
+	__HEAD
+SYM_CODE_START(startup_32)
+	cld
+	movl	$pa(initial_stack), %ecx
+	jmp	*initial_code
+SYM_CODE_END(startup_32)
+"""
+
+
+def _two_widths(repo):
+    repo.write(PVH_HEAD, PVH_BOTH_WIDTHS)
+    repo.write("arch/x86/kernel/head_32.S", HEAD_32)
+    repo.commit("both widths")
+
+
+def test_a_balanced_i386_change_pvh_32_and_the_native_i386_head(repo):
+    _two_widths(repo)
+    repo.edit(PVH_HEAD, "\tcall\txen_prepare_pvh\n", "\tmovl\t$__BOOT_DS, %eax\n\tcall\txen_prepare_pvh\n")
+    repo.edit("arch/x86/kernel/head_32.S", "\tcld\n", "\tcld\n\tmovl\t$__BOOT_DS, %eax\n")
+    repo.commit("x86/boot/32: load __BOOT_DS on both 32-bit doors")
+    assert findings(repo, "EL110") == []
+    assert sorted(f["paths"] for f in findings(repo, "EL100")) == [["native"], ["pvh"]]
+
+
+def test_a_one_sided_i386_pvh_change_names_the_native_i386_head(repo):
+    _two_widths(repo)
+    repo.edit(PVH_HEAD, "\tcall\txen_prepare_pvh\n", "\tmovl\t$__BOOT_DS, %eax\n\tcall\txen_prepare_pvh\n")
+    repo.commit("x86/pvh/32: load __BOOT_DS")
+    [f] = findings(repo, "EL110")
+    assert f["message"].startswith("the series changes the pvh path's i386 boot sequence (pvh_start_xen) "
+                                   "but not its counterpart native i386")
+
+
+def test_an_i386_native_change_alone_misses_no_counterpart(repo):
+    """PVH on i386 joins startup_32 and i386 has no Xen PV: nobody misses it."""
+    _two_widths(repo)
+    repo.edit("arch/x86/kernel/head_32.S", "\tcld\n", "\tcld\n\tmovl\t$__BOOT_DS, %eax\n")
+    repo.commit("x86/boot/32: load __BOOT_DS")
+    assert findings(repo, "EL110") == []
+    repo.edit(PVH_HEAD, "\tleaq\txen_prepare_pvh(%rip), %rax\n", "\tmovl\t$0, %ebx\n\tleaq\txen_prepare_pvh(%rip), %rax\n")
+    repo.commit("x86/pvh: 64-bit only")
+    [f] = findings(repo, "EL110")
+    assert "but not its counterpart xen-pv: a guest entering at startup_xen" in f["message"]
