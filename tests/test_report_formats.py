@@ -148,9 +148,33 @@ def test_sarif_lists_every_selected_rule_with_its_docs(result):
     assert "Instead:" in el101["help"]["text"]
     assert "**Instead:**" in el101["help"]["markdown"]
     assert "**Example:**\n\n    ELFNOTE(" in el101["help"]["markdown"]          # a code block, not run-on text
-    assert el101["helpUri"] == "https://github.com/entrylint/entrylint#el101-new-entry-note"
+    assert "helpUri" not in el101   # no project page to point at: the docs travel in `help`
     assert el101["defaultConfiguration"]["level"] == "error"
     assert rules[3]["defaultConfiguration"]["level"] == "note"
+
+
+def _strings(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def test_sarif_names_no_project_url(result, empty):
+    """entrylint has no home page of its own (users host their copies), so the report links to
+    nothing but its schema: no informationUri, no helpUri, no URL anywhere else."""
+    for res in (result, empty):
+        doc = json.loads(rendered(sarif, res))
+        driver = doc["runs"][0]["tool"]["driver"]
+        assert "informationUri" not in driver
+        assert not [r for r in driver["rules"] if "helpUri" in r]
+        urls = [s for s in _strings(doc) if "://" in s or s.endswith("Uri")]
+        assert urls == [sarif.SCHEMA_URI], urls
 
 
 def test_sarif_results_point_at_rules_files_and_symbols(result):

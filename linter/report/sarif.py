@@ -4,12 +4,10 @@
      "version": "2.1.0",
      "runs": [{
        "tool": {"driver": {"name": "entrylint", "version": "0.1.0",
-                           "informationUri": "https://github.com/entrylint/entrylint",
                            "rules": [{"id": "EL101", "name": "new-entry-note",
                                       "shortDescription": {"text": "flags a hunk that adds an ELF note …"},
                                       "fullDescription": {"text": "… Why it matters: …"},
                                       "help": {"text": "…", "markdown": "**What it does:** …"},
-                                      "helpUri": "https://github.com/entrylint/entrylint#el101-new-entry-note",
                                       "defaultConfiguration": {"level": "error"}}]}},
        "invocations": [{"executionSuccessful": true,
                         "toolExecutionNotifications": [{"level": "note", "message": {"text": "…"}}]}],
@@ -21,8 +19,10 @@
                     "partialFingerprints": {"entrylint/v1": "3f1c…"},
                     "properties": {"paths": ["xen-pv"], "commit": "1a2b…", "patch": 1}}]}]}
 
-Each rule's helpUri is an anchor in the README on the project page: INFORMATION_URI + "#" + the
-GitHub anchor of a README heading "EL101 new-entry-note" (lower case, spaces to dashes).
+No informationUri and no helpUri: entrylint has no project page of its own to point at (each user
+hosts their copy wherever they like), and both are optional in SARIF. A rule's whole documentation
+travels in the report instead, as help.text and help.markdown (what `entrylint explain` prints), and
+GitHub code scanning shows help.markdown on each alert.
 
 GitHub rejects a whole upload when one result has no physical location ("locationFromSarifResult:
 expected at least one location"), so every result gets one. An image-symbol finding carries the
@@ -42,13 +42,8 @@ from linter.result import RuleInfo, RunResult
 from linter.ruleapi import DOC_HEADINGS
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/entrylint/entrylint"
 FINGERPRINT_KEY = "entrylint/v1"
 IMAGE_PLACEHOLDER = "vmlinux"   # the artifact of an image finding no rule could tie to a source file
-
-
-def help_uri(rule_id: str, name: str) -> str:
-    return f"{INFORMATION_URI}#{rule_id.lower()}-{name.lower()}"
 
 
 def doc_sections(docs: str) -> dict[str, str]:
@@ -89,7 +84,6 @@ def _rule_descriptor(rule: RuleInfo) -> dict:
         "shortDescription": {"text": rule.summary or rule.name},
         "fullDescription": {"text": " ".join(full.split()) or rule.summary or rule.name},
         "help": {"text": rule.docs.strip() or rule.summary, "markdown": _markdown(rule.docs) or rule.summary},
-        "helpUri": help_uri(rule.id, rule.name),
         "defaultConfiguration": {"level": rule.severity},
     }
 
@@ -97,7 +91,7 @@ def _rule_descriptor(rule: RuleInfo) -> dict:
 def _descriptor_of_finding(f: Finding) -> dict:
     """A rule that produced a finding but is not in result.rules: still listed, so ruleIndex holds."""
     return {"id": f.rule, "name": f.name, "shortDescription": {"text": f.name},
-            "helpUri": help_uri(f.rule, f.name), "defaultConfiguration": {"level": f.severity}}
+            "defaultConfiguration": {"level": f.severity}}
 
 
 def _location(f: Finding) -> dict:
@@ -148,7 +142,7 @@ def as_object(result: RunResult) -> dict:
     }
     run = {
         "tool": {"driver": {"name": "entrylint", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": INFORMATION_URI, "rules": descriptors}},
+                            "rules": descriptors}},
         "invocations": [invocation],
         "results": results,
     }
