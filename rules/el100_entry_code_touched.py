@@ -57,7 +57,8 @@ def check(ctx):
         tail = f" (the {', '.join(also)} path{'s' if len(also) > 1 else ''} join{'s' if len(also) == 1 else ''} it later)" if also else ""
         kinds = {m.kind for m in marks}
         kind = "code" if "code" in kinds else "annotation" if "annotation" in kinds else "comment"
-        where = f"entry code of the {', '.join(paths)} path{tail}"
+        i386 = all(m.width == 32 for m in marks)
+        where = f"{'i386 ' if i386 else ''}entry code of the {', '.join(paths)} path{'' if i386 else tail}"
         if kind == "code":
             message = (f"changes {what}, {where}: it runs before the paths converge, so the other doors "
                        f"do not get this change")

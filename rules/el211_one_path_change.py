@@ -9,7 +9,7 @@ static the compiler inlined has no symbol: its paths are those of the functions 
 into ("inlined into X"); a changed function the image does not hold at all (inlined, with no
 DWARF to say where, or not built) gets a note saying so. The evidence is the shortest chain
 from a door of a path that runs it. It stays quiet where another rule says more, or there is
-nothing to say: code moved verbatim, a door (EL201, EL102), a function newly reached (EL210,
+nothing to say: a hunk of comments or annotations only, i386 code (the image side reads x86_64 images), code moved verbatim, a door (EL201, EL102), a function newly reached (EL210,
 with a base image), and a series that changes the other paths' own code as well (balanced).
 
 Why it matters: a fix to code that only one boot path runs leaves the other paths with the old
@@ -54,7 +54,7 @@ def check(ctx) -> Iterable[Finding]:
     doors = {door.symbol for door in head.doors} & added_labels   # new doors: EL201's and EL102's
     moved = moved_verbatim(ctx.marks)
     units = [(mark, unit, analysis.runs_on_functions(unit.funcs))
-             for mark in ctx.marks for unit in _changed(head, analysis, mark, moved, doors)]
+             for mark in ctx.marks if mark.substantive and mark.width == 64 for unit in _changed(head, analysis, mark, moved, doors)]
     changed_on = {p for _, _, on in units for p in on}
     seen = set()
     for mark, unit, on in units:

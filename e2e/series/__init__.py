@@ -6,9 +6,9 @@ import importlib
 
 # Run order: series that touch the same files sit together to keep incremental builds short.
 NAMES = [
-    "harmless_driver", "harmless_init", "native_only", "balanced", "special_case",
+    "harmless_driver", "harmless_init", "native_only", "balanced", "balanced_inlined", "special_case",
     "hook_reorder", "hook_move_and_fix", "harmless_reorder", "native_head", "add_door", "lose_door", "note_encoding",
-    "refactor", "new_pv_override",
+    "refactor", "new_pv_override", "annotation_only", "i386_balanced",
 ]
 
 
