@@ -53,6 +53,6 @@ def series_images(args, series) -> tuple[str, str]:
         raise ConfigError("--build", "needs a git range or a commit to check (not patch files or --staged)")
     head = revision.split("...", 1)[1] if "..." in revision else \
         revision.split("..", 1)[1] if ".." in revision else revision
-    base = f"{series.patches[0].commit}^"   # (what check reads as the series' base: Context.base_revision)
+    base = f"{series.patches[0].commit[:12]}^"   # (what check reads as the series' base: Context.base_revision)
     paths = Builder(options(args)).build([base, head or "HEAD"])
     return str(paths[0]), str(paths[1])

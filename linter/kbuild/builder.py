@@ -102,7 +102,7 @@ class Builder:
         self.status.begin(f"building {p.rev} ({p.commit[:12]})")
         try:
             out.mkdir(parents=True, exist_ok=True)
-            with open(log_path, "w", encoding="utf-8") as log:
+            with open(log_path, "w", encoding="utf-8", buffering=1) as log:   # (line by line: tail -f works)
                 self.status.set_phase("checkout")
                 tree = Worktree(self.repo, workdir)
                 tree.checkout(p.commit)
