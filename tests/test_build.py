@@ -306,3 +306,35 @@ def test_an_interrupted_worktree_is_removed_and_made_again(repo, tmp_path):
     assert build(repo, cache).code == 0
     assert "prunable" not in git(repo, "worktree", "list", "--porcelain")
     assert ready.exists()
+
+
+def test_the_status_line_names_the_target_on_a_terminal(monkeypatch):
+    import io
+
+    from linter.kbuild.make import target_of
+    from linter.kbuild.status import Status
+
+    assert target_of("  CC      arch/x86/kernel/setup.o\n") == "CC arch/x86/kernel/setup.o"
+    assert target_of("  LD      vmlinux.o") == "LD vmlinux.o"
+    assert target_of("gcc -O2 -c -o /out/init/main.o init/main.c") == "/out/init/main.o"
+    assert target_of("make[1]: Entering directory '/src'") is None
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    tty = Terminal()
+    status = Status(tty)
+    status.begin("building HEAD (0123456789ab)")
+    status.set_phase("make vmlinux")
+    status.show("CC arch/x86/kernel/setup.o", force=True)
+    status.line("HEAD: built /c/vmlinux in 1.0s")
+    assert "make vmlinux" in tty.getvalue() and "CC arch/x86/kernel/setup.o" in tty.getvalue()
+    assert tty.getvalue().endswith("\r\033[Kentrylint: HEAD: built /c/vmlinux in 1.0s\n")
+    monkeypatch.setenv("CI", "true")
+    quiet = Terminal()
+    status = Status(quiet)
+    status.begin("building HEAD")
+    status.line("HEAD: cached /c/vmlinux")
+    assert quiet.getvalue() == "entrylint: HEAD: cached /c/vmlinux\n"

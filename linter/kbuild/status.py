@@ -66,6 +66,6 @@ class Status:
 
 def _columns() -> int:
     try:
-        return os.get_terminal_size(2).columns
+        return os.get_terminal_size(2).columns or 80   # (0 under some pseudo-terminals)
     except OSError:
         return 80
