@@ -8,6 +8,7 @@ fragment is reused, so the head of a series builds incrementally after its base.
 from __future__ import annotations
 
 import datetime
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,7 @@ class Builder:
                 make.run(["make", "-C", str(tree.src), f"O={out}", f"-j{self.jobs}", *tools.make_cc(), "vmlinux"],
                          tree.src, log, p.rev, log_path, self.status.show, build_env())
         except OSError as exc:
-            if exc.errno == 28:
+            if exc.errno == errno.ENOSPC:
                 raise no_space(self.cache.root) from None
             raise ConfigError(str(log_path.parent), f"cannot build: {exc.strerror}") from None
         finally:
