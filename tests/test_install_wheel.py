@@ -1,5 +1,6 @@
-"""The README's wheel install, for real: a clone of this checkout, `pip wheel --no-deps`, the wheel
-installed in a fresh venv, and the installed commands run from a directory outside any source tree.
+"""The README's wheel install, for real: its blocks (a clone of this checkout's git copy, `pip wheel
+--no-deps`, the wheel installed in a fresh venv), then the installed commands run from a directory
+outside any source tree.
 
 What is promised: the wheel carries the profile (rules/x86_64.toml), every rule with its docs
 (`entrylint explain` reads them from the installed modules), the build's config fragments, and both
@@ -27,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from test_hooks_support import (add_xen_door, commit_no_verify, entrylint_source, harmless_edit, pip_cache,  # noqa: F401
-                                pip_env, run)
+                                pip_env, readme_block, run)
 
 pytestmark = pytest.mark.slow
 
@@ -39,13 +40,15 @@ def installed(tmp_path_factory, entrylint_source, pip_cache):
     tmp_path = tmp_path_factory.mktemp("wheel")
     env = pip_env(pip_cache)
     env.pop("PYTHONPATH", None)
-    # the README's steps: a clone of the user's copy of entrylint, a wheel of it, the wheel in a venv
-    run(["git", "clone", "-q", str(source), str(tmp_path / "entrylint")], cwd=tmp_path, check=True)
-    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", "dist", "./entrylint"],
-        cwd=tmp_path, env=env, check=True)
-    (wheel,) = (tmp_path / "dist").glob("entrylint-*.whl")
+    # the README's steps, as copied: its clone line with the placeholder filled in (a clone of this
+    # checkout's git copy), a venv, and its wheel block run with that venv's pip first on PATH
+    clone = readme_block("install").splitlines()[0]
+    assert "YOUR-COPY-OF-ENTRYLINT" in clone and clone.startswith("git clone ")
+    run(["sh", "-e", "-c", clone.replace("YOUR-COPY-OF-ENTRYLINT", str(source))], cwd=tmp_path, env=env, check=True)
     run([sys.executable, "-m", "venv", str(tmp_path / "v")], cwd=tmp_path, check=True)
-    run([str(tmp_path / "v/bin/pip"), "install", "-q", str(wheel)], cwd=tmp_path, env=env, check=True)
+    env["PATH"] = os.pathsep.join([str(tmp_path / "v/bin"), env["PATH"]])
+    run(["sh", "-e", "-c", readme_block("install-wheel")], cwd=tmp_path, env=env, check=True)
+    (wheel,) = (tmp_path / "dist").glob("entrylint-*.whl")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     return tmp_path / "v/bin", wheel, elsewhere
