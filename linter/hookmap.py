@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from linter.csource import c_spans
-from linter.hooksource import Assignment, assignments, blank_comments, calls, initialisers
+from linter.hooksource import Assignment, assignments, blank_comments, calls_by_function, initialisers
 from linter.profile import HookProfile, glob_matches
 
 
@@ -32,10 +32,21 @@ class Override:
 class HookMap:
     defaults: dict[str, str] = field(default_factory=dict)                  # slot → native default
     overrides: dict[str, dict[str, Override]] = field(default_factory=dict)  # path → slot → override
-    reaches: dict[str, set[str]] = field(default_factory=dict)              # common function → slots
+    _reaches: dict[str, set[str]] | None = field(default=None, repr=False)   # common function → slots
+    _common: dict = field(default_factory=dict, repr=False)    # the common files, until reaches is asked
+    _how: tuple = field(default=(), repr=False)                 # (hooks profile, tables) to read them with
     written: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # path → (slot, value) as written
     revision: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def reaches(self) -> dict[str, set[str]]:
+        """Common function → the slots it calls, directly or within hooks.depth calls. Read from the
+        common files on first use only: the costliest part, which EL130 needs only for a reorder."""
+        if self._reaches is None:
+            self._reaches = _reaches(*self._how, self._common) if self._how else {}
+            self._common = {}
+        return self._reaches
 
     def overriders(self, slot: str) -> list[Override]:
         """Every path's override of `slot`, or of the sub-table holding it (a struct copy)."""
@@ -75,7 +86,8 @@ def build_hook_map(hooks: HookProfile, tables: tuple[str, ...], files: dict[str,
     for path, lines in files.items():
         if hooks.is_override_file(path):
             _add_overrides(hm, hooks, tables, path, lines)
-    _add_reaches(hm, hooks, tables, {p: t for p, t in files.items() if hooks.is_common_file(p)})
+    hm._common = {p: t for p, t in files.items() if hooks.is_common_file(p)}
+    hm._how = (hooks, tables)
     return hm
 
 
@@ -109,19 +121,18 @@ def _expanded(a: Assignment, tables_of_file) -> list[tuple[str, str]]:
     return out or [(a.slot, a.value)]
 
 
-def _add_reaches(hm: HookMap, hooks: HookProfile, tables, files: dict[str, list[str]]) -> None:
+def _reaches(hooks: HookProfile, tables, files: dict[str, list[str]]) -> dict[str, set[str]]:
     direct: dict[str, set[str]] = {}
     callees: dict[str, set[str]] = {}
     for lines in files.values():
         code = blank_comments(lines)
-        for span in c_spans(code):
-            found = calls(code, span, tables)
-            direct.setdefault(span.name, set()).update(c.name for c in found if c.slot)
-            callees.setdefault(span.name, set()).update(c.name for c in found if not c.slot)
+        for function, (slots, called) in calls_by_function(code, c_spans(code), tables).items():
+            direct.setdefault(function, set()).update(slots)
+            callees.setdefault(function, set()).update(called)
     reach = {f: set(s) for f, s in direct.items()}
     for _ in range(hooks.depth):      # one more call deep each round
-        reach = {f: reach[f].union(*(reach.get(g, ()) for g in callees[f])) for f in reach}
-    hm.reaches = {f: s for f, s in reach.items() if s}
+        reach = {f: reach[f].union(*(reach.get(g, ()) for g in callees.get(f, ()))) for f in reach}
+    return {f: s for f, s in reach.items() if s}
 
 
 # -- reading a revision through git ----------------------------------------------------------------

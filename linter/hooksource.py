@@ -20,6 +20,7 @@ from linter.csource import C_KEYWORDS, Span, c_spans
 
 NOT_CALLS = C_KEYWORDS | {"defined", "asm", "__asm__", "volatile", "do", "else", "case", "goto"}
 IDENT = re.compile(r"[A-Za-z_]\w*")
+CALL_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
 
 
 @dataclass(frozen=True)
@@ -37,38 +38,21 @@ class Call:
     slot: bool = False
 
 
+LEXEMES = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"?|'(?:\\.|[^'\\\n])*'?", re.S)
+
+
 def blank_comments(lines: list[str]) -> list[str]:
-    """The lines with comments, string and character literals blanked (lengths kept): a call named
-    in a comment or a message is no call."""
-    text = "\n".join(lines)
-    out, i, n = [], 0, len(text)
-    while i < n:
-        c = text[i]
-        if text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append(re.sub(r"[^\n]", " ", text[i:j]))
-            i = j
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif c in "\"'":
-            j = i + 1
-            while j < n and text[j] != c and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            j = min(j + 1, n)
-            out.append(c + " " * max(j - i - 2, 0) + (c if j - i > 1 else ""))
-            i = j
-        else:
-            j = i
-            while j < n and text[j] not in "/\"'":
-                j += 1
-            j = max(j, i + 1)
-            out.append(text[i:j])
-            i = j
-    return "".join(out).split("\n")
+    """The lines with comments, string and character literals blanked (lengths and line breaks
+    kept): a call named in a comment or a message is no call. One regular expression over the
+    text (a loop over characters in Python cost 100 ms on a kernel's boot files)."""
+    def blank(m) -> str:
+        text = m.group(0)
+        if text[0] in "\"'":
+            closed = len(text) > 1 and text[-1] == text[0]
+            return text[0] + " " * (len(text) - 1 - closed) + (text[0] if closed else "")
+        return re.sub(r"[^\n]", " ", text)
+
+    return LEXEMES.sub(blank, "\n".join(lines)).split("\n")
 
 
 @lru_cache(maxsize=8)
@@ -125,6 +109,49 @@ def calls_in(numbered: list[tuple[int, str]], tables: tuple[str, ...]) -> list[C
                 continue
             found.append((start, Call(name, number), m.end()))
         out += [c for _, c, _ in sorted(found, key=lambda f: f[0])]
+    return out
+
+
+def calls_by_function(code: list[str], spans: list[Span], tables: tuple[str, ...]) -> dict[str, tuple[set, set]]:
+    """function → (slots it calls, functions it calls), for every function of a blanked file at
+    once: one pass of the regular expressions over the whole text (calls() per function was 100 ms
+    on a kernel's boot files)."""
+    from bisect import bisect_right
+
+    _, slot_call, _ = _patterns(tuple(tables))
+    text = "\n".join(code)
+    line_starts = [0]
+    for line in code[:-1]:
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    starts = [sp.start for sp in spans]
+    out: dict[str, tuple[set, set]] = {}
+
+    def owner(pos: int) -> Span | None:
+        line = bisect_right(line_starts, pos)
+        at = bisect_right(starts, line) - 1
+        return spans[at] if at >= 0 and spans[at].start <= line <= spans[at].end else None
+
+    slot_spans = []
+    for m in slot_call.finditer(text):
+        slot_spans.append((m.start(), m.end()))
+        sp = owner(m.start())
+        if sp is not None:
+            out.setdefault(sp.name, (set(), set()))[0].add(slot_name(m.group(1), m.group(2)))
+    k = 0
+    for m in CALL_NAME.finditer(text):
+        start = m.start(1)
+        while k < len(slot_spans) and slot_spans[k][1] <= start:
+            k += 1
+        name = m.group(1)
+        before = start - 1
+        while before >= 0 and text[before] in " \t":
+            before -= 1
+        if (k < len(slot_spans) and slot_spans[k][0] <= start) or name in NOT_CALLS or name.isupper() \
+                or (before >= 0 and text[before] in ".>"):     # a member call (ops->foo()) is no call
+            continue
+        sp = owner(start)
+        if sp is not None and name != sp.name:
+            out.setdefault(sp.name, (set(), set()))[1].add(name)
     return out
 
 

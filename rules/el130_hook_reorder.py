@@ -46,7 +46,8 @@ def check(ctx):
     images = image_hook_maps(ctx)
     steps: dict[tuple[str, str], list] = {}          # (file, function) → [(mark, pre, post)], in patch order
     for mark, function, pre, post in changed_common_functions(ctx):
-        steps.setdefault((mark.file, function), []).append((mark, pre, post))
+        if _reordered([i.name for i in pre], [i.name for i in post]):
+            steps.setdefault((mark.file, function), []).append((mark, pre, post))
     for (_, function), changes in steps.items():
         # the series as a whole: a move that a later patch undoes (or that undoes an earlier one) is no move
         net = _moves(changes[0][1], changes[-1][2], hooks) if len(changes) > 1 else None
@@ -62,6 +63,14 @@ def check(ctx):
                                       undone=("later" if index < len(changes) - 1 else "earlier") if undone else None)
         for hook in dict.fromkeys(m.hook for m in seen or () if m.hook not in told):
             yield _image_finding(ctx, images[1], changes[0][0], function, [m for m in seen if m.hook == hook])
+
+
+def _reordered(pre: list[str], post: list[str]) -> bool:
+    """Did any call change places relative to another? (Only then can one have crossed a hook: the
+    hook map's costly part is read only for such a function.) Calls only added or only removed
+    are left out of the comparison, and a name that is called more or fewer times keeps its order."""
+    both = set(pre) & set(post)
+    return [n for n in pre if n in both] != [n for n in post if n in both]
 
 
 def _moves(pre, post, hooks):
