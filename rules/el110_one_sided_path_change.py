@@ -17,6 +17,9 @@ i386 code is its own sequence: head_32.S and head32.c, and an `#ifndef CONFIG_X8
 a shared head (PVH's 32-bit entry). Its counterparts are the profile's counterparts_32 (PVH's i386
 code has the native i386 head, since i386 has no Xen PV), so a change to both is balanced.
 
+With --base-image and --image, a change whose functions have the same code in both images (the
+same bytes, every reference to the same name) is a note that says the images show no change.
+
 The message says which way the change goes, from the calls and hardware names (MSR_*,
 X86_FEATURE_*) it adds and removes compared with the counterparts' entry code at the series' head:
 a change that only makes the path more like them (Xen PV now calls clear_bss() as native does) is
@@ -93,9 +96,23 @@ def _one_sided(ctx, width: int):
                     f"{guest}{direction}",
                     mark=mark, paths=[path, *missing], key=f"{path}|{','.join(functions)}{i386}",
                     evidence=[f"{m.file}:{m.line}: {', '.join(m.sequence[path])} [patch {m.patch.index}]" for m in marks])
-        if converges:
+        same = _images_show_no_change(ctx, functions)
+        if same:
+            f.message += f"; the images show no change in {', '.join(same)}"
+        if converges or same:
             f.severity = "note"
         yield f
+
+
+def _images_show_no_change(ctx, functions: list[str]) -> list[str]:
+    """The functions, when --base-image and --image both hold each with the same code (samecode.py):
+    the proof that the change runs nothing differently. Else []."""
+    if not (ctx.image_path and ctx.base_image_path):
+        return []
+    from linter.image.samecode import same_code
+
+    base, head = ctx.image("base"), ctx.image("head")
+    return functions if functions and all(same_code(base, head, f) for f in functions) else []
 
 
 def _direction(ctx, path: str, marks, missing: list[str]) -> tuple[str, bool]:

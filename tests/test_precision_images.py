@@ -59,3 +59,23 @@ def test_the_same_helper_on_one_path_only_is_a_gap(inlined, tmp_path):
     run = entrylint("check", "HEAD~2..HEAD", "--format", "json", "--select", "EL210", "--no-cache",
                     "--base-image", str(base), "--image", str(head), cwd=repo.path)
     assert [f["symbol"] for f in run.json()["findings"]] == ["early_mark_boot"]
+
+
+def test_el110_is_a_note_when_the_images_show_no_change(tmp_path):
+    """A respelled line of code (here: a cast the compiler drops) changes no byte of the function."""
+    if not have_toolchain():
+        pytest.skip("needs gcc, ld, objcopy, make and git")
+    shutil.copytree(KERNEL, tmp_path / "linux", ignore=shutil.ignore_patterns("*.o", "vmlinux"))
+    repo = GitRepo(tmp_path / "linux")
+    repo.commit("example kernel")
+    base = build(repo.path, tmp_path / "base", False)
+    repo.edit(HEAD64, "\tcopy_bootdata(real_mode_data);\n\tx86_64_start_reservations",
+              "\tcopy_bootdata((char *)real_mode_data);\n\tx86_64_start_reservations")
+    repo.commit("x86/boot: spell the argument out")
+    head = build(repo.path, tmp_path / "head", False)
+    run = entrylint("check", "HEAD~1..HEAD", "--format", "json", "--select", "EL110", "--no-cache",
+                    "--base-image", str(base), "--image", str(head), cwd=repo.path)
+    [f] = run.json()["findings"]
+    assert f["severity"] == "note" and f["message"].endswith("; the images show no change in x86_64_start_kernel")
+    diff_only = entrylint("check", "HEAD~1..HEAD", "--format", "json", "--select", "EL110", cwd=repo.path)
+    assert diff_only.json()["findings"][0]["severity"] == "warning"
