@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from linter.hooksource import SequenceItem, assignments, sequence, window_sequence
+from linter.marks import COMMENT_ONLY
+from linter.hooksource import SequenceItem, assignments, defined_functions, sequence, window_sequence
 
 
 def changed_common_functions(ctx) -> Iterator[tuple[object, str, list[SequenceItem], list[SequenceItem]]]:
@@ -17,8 +18,10 @@ def changed_common_functions(ctx) -> Iterator[tuple[object, str, list[SequenceIt
     (patch files outside a tree), the hunk's own window stands for the function."""
     hooks, tables = ctx.profile.hooks, tuple(ctx.profile.hooks.tables)
     seen = set()
+    parsed: dict[int, tuple] = {}       # id(file version's lines) → defined_functions(), once each
+    moving = _files_that_move_calls(ctx)
     for mark in ctx.marks:
-        if not hooks.is_common_file(mark.file) or not mark.substantive:
+        if not hooks.is_common_file(mark.file) or not mark.substantive or (mark.patch.index, mark.file) not in moving:
             continue
         pre_lines, post_lines = ctx.file_versions(mark)
         for function in mark.functions:
@@ -28,9 +31,24 @@ def changed_common_functions(ctx) -> Iterator[tuple[object, str, list[SequenceIt
             if pre_lines is None or post_lines is None:
                 yield mark, function, *_window(mark.hunk, tables)
                 continue
-            pre, post = sequence(pre_lines, function, tables), sequence(post_lines, function, tables)
+            for lines in (pre_lines, post_lines):
+                if id(lines) not in parsed:
+                    parsed[id(lines)] = defined_functions(lines)
+            pre, post = (sequence(parsed[id(lines)], function, tables) for lines in (pre_lines, post_lines))
             if pre is not None and post is not None:    # (a new or a deleted function moves nothing)
                 yield mark, function, pre, post
+
+
+def _files_that_move_calls(ctx) -> set[tuple[int, str]]:
+    """(patch, file) where the patch both removes and adds a line with a call: only there can a call
+    have changed sides (a call only added or only removed moves nothing), so only there is a file
+    read whole."""
+    sides: dict[tuple[int, str], set[bool]] = {}
+    for mark in ctx.marks:
+        for c in mark.changes:
+            if "(" in c.text and not COMMENT_ONLY.match(c.text):
+                sides.setdefault((mark.patch.index, mark.file), set()).add(c.added)
+    return {key for key, seen in sides.items() if len(seen) == 2}
 
 
 def _window(hunk, tables) -> tuple[list[SequenceItem], list[SequenceItem]]:

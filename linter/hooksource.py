@@ -232,13 +232,17 @@ class SequenceItem:
     slot: bool = False
 
 
-def sequence(lines: list[str], function: str, tables: tuple[str, ...]) -> list[SequenceItem] | None:
+def defined_functions(lines: list[str]) -> tuple[list[str], dict[str, Span]]:
+    """(blanked lines, function → span) of a file version: what sequence() reads, made once."""
+    code = blank_comments(lines)
+    return code, {s.name: s for s in c_spans(code)}
+
+
+def sequence(parsed: tuple[list[str], dict[str, Span]], function: str, tables: tuple[str, ...]) -> list[SequenceItem] | None:
     """The calls `function` makes, in order, with the calls of the helpers it calls from the same
     file spliced in (one level): code moved into a new helper called elsewhere still shows where it
-    runs. None when the file defines no such function."""
-    code = blank_comments(lines)
-    spans = c_spans(code)
-    defined = {s.name: s for s in spans}
+    runs. `parsed` is defined_functions() of the file. None when the file defines no such function."""
+    code, defined = parsed
     if function not in defined:
         return None
     items = []
