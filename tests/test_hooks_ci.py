@@ -35,20 +35,25 @@ def _workflow() -> dict:
 
 
 def _our_step(job: dict) -> dict:
-    return next(s for s in job["steps"] if "/hooks/github@" in s.get("uses", ""))
+    return next(s for s in job["steps"] if "/hooks/github" in s.get("uses", ""))
 
 
 def test_action_structure():
     assert ACTION["runs"]["using"] == "composite"
-    assert set(ACTION["inputs"]) == {"range", "image", "base-image", "fail-on", "python-version", "sarif-file"}
+    assert set(ACTION["inputs"]) == {"range", "image", "base-image", "fail-on", "python-version", "sarif-file",
+                                     "build", "build-config", "build-cache-size"}
+    assert ACTION["inputs"]["build"]["default"] in ("false", False)
     assert ACTION["inputs"]["fail-on"]["default"] == "warning"
     steps = ACTION["runs"]["steps"]
     assert steps[0]["uses"].startswith("actions/setup-python@")
     assert steps[0]["with"]["python-version"] == "${{ inputs.python-version }}"
     for step in steps[1:]:
+        if "uses" in step:      # the build path's cache of images (actions/cache)
+            assert step["uses"].startswith("actions/cache/")
+            continue
         assert step["shell"] == "bash"
         assert "${{" not in step["run"], "inputs reach the script through env, never pasted into it"
-    scripts = "\n".join(s["run"] for s in steps[1:])
+    scripts = "\n".join(s["run"] for s in steps[1:] if "run" in s)
     assert "--format sarif --output" in scripts and "--format github" in scripts
 
 
@@ -60,8 +65,10 @@ def test_readme_workflow_structure():
     checkout = job["steps"][0]
     assert checkout["uses"].startswith("actions/checkout@") and checkout["with"]["fetch-depth"] == 0
     ours = _our_step(job)
-    owner_repo, subdir = re.fullmatch(r"([\w-]+/[\w-]+)/(.+)@.+", ours["uses"]).groups()
-    assert (CHECKOUT / subdir / "action.yml").is_file()
+    entrylint = next(s for s in job["steps"] if s.get("with", {}).get("path") == "entrylint")
+    assert entrylint["uses"].startswith("actions/checkout@") and "OWNER" in entrylint["with"]["repository"]
+    assert ours["uses"].startswith("./entrylint/")   # the action from that checkout: no invented URL
+    assert (CHECKOUT / ours["uses"].removeprefix("./entrylint/") / "action.yml").is_file()
     assert ours["with"]["range"] == ("${{ github.event.pull_request.base.sha }}.."
                                      "${{ github.event.pull_request.head.sha }}")
     upload = job["steps"][-1]
@@ -103,8 +110,8 @@ def run_action(workspace: Path, tmp: Path, ci_bin: Path, pip_cache: Path, event:
     contexts = {"github": github, "inputs": inputs, "steps": {}, "runner": {"temp": str(tmp)}}
     runs = []
     for i, step in enumerate(ACTION["runs"]["steps"]):
-        if "uses" in step:
-            assert step["uses"].startswith("actions/setup-python@")   # played by ci_python
+        if "uses" in step:   # setup-python is played by ci_python; actions/cache has nothing to keep here
+            assert step["uses"].startswith(("actions/setup-python@", "actions/cache/"))
             continue
         if step["name"] == "Install entrylint" and not install:
             continue
@@ -143,12 +150,13 @@ def action(repo, tmp_path, ci_python, pip_cache, entrylint_source):
     source, _ = entrylint_source
     (repo.path / ".git/info/exclude").write_text("entrylint.sarif\nout/\n")   # reports, not commits
     step = _our_step(_workflow()["jobs"]["entrylint"])
-    subdir = re.fullmatch(r"[\w-]+/[\w-]+/(.+)@.+", step["uses"]).group(1)
+    subdir = step["uses"].removeprefix("./entrylint/")
 
     def go(base: str | None, install: bool = False, with_: dict | None = None, **overrides):
         event = _pull_request(repo, base) if base else {}
-        return run_action(repo.path, tmp_path, ci_python, pip_cache, event,
-                          {**(step["with"] if with_ is None else with_), **overrides}, source / subdir, install)
+        # these repositories are no kernel trees: the diff path (the build path is test_build's)
+        inputs = {**(step["with"] if with_ is None else with_), "build": "false", **overrides}
+        return run_action(repo.path, tmp_path, ci_python, pip_cache, event, inputs, source / subdir, install)
     return go
 
 
@@ -207,8 +215,8 @@ GITLAB_SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 
 def test_gitlab_template_structure():
     include = yaml.safe_load(readme_block("gitlab-include"))
-    remote = include["include"][0]["remote"]
-    assert remote.endswith("/hooks/gitlab/entrylint.gitlab-ci.yml")
+    included = include["include"][0]
+    assert "GROUP" in included["project"] and included["file"].endswith("/hooks/gitlab/entrylint.gitlab-ci.yml")
     job = TEMPLATE["entrylint"]
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
     assert job["artifacts"]["when"] == "always"
@@ -221,7 +229,8 @@ def _gitlab_job(repo, ci_bin: Path, pip_cache: Path, source: Path, install: bool
     """Run the job's lines (before_script, the install, only when `install`) in one bash script."""
     job = TEMPLATE["entrylint"]
     variables = {**job["variables"], **yaml.safe_load(readme_block("gitlab-include"))["variables"]}
-    variables["ENTRYLINT_PIP_SPEC"] = str(source)   # the published URL, here a copy of this checkout
+    variables["ENTRYLINT_PIP_SPEC"] = str(source)   # the user's copy of entrylint, here this checkout's
+    variables["ENTRYLINT_BUILD"] = "0"   # these repositories are no kernel trees: the diff path
     script = "\n".join([*(job["before_script"] if install else []), *job["script"]])
     env = pip_env(pip_cache, ci_bin, CI="true", GITLAB_CI="true", CI_PROJECT_DIR=str(repo.path),
                   CI_DEFAULT_BRANCH="master", CI_COMMIT_SHA=repo.head(), **variables, **ci_vars)
