@@ -33,16 +33,27 @@ from linter.errors import ConfigError
 
 def run(args) -> int:
     """args: image, path (or None), vs (or None), format ("text"|"json"|"dot"), no_cache, profile, validate."""
-    from linter.image.model import load_image
-    from linter.image.paths import analyse
-    from linter.profile import load_profile
+    from linter.image.answers import Answers
 
-    profile = load_profile(getattr(args, "profile", None))
-    model = load_image(args.image, profile, use_cache=not getattr(args, "no_cache", False))
-    analysis = analyse(model, profile)
-    report = gaps_report(analysis, getattr(args, "path", None), getattr(args, "vs", None))
-    if getattr(args, "validate", False):
-        _validate(analysis)
+    validate = getattr(args, "validate", False)
+    path, vs = getattr(args, "path", None), getattr(args, "vs", None)
+    answers = Answers.for_image(args.image, "gaps", {"path": path, "vs": vs}, getattr(args, "profile", None),
+                                enabled=not getattr(args, "no_cache", False) and not validate)
+    report = answers.get()
+    if report is not None:
+        report["image"] = args.image             # the same image, maybe by another name
+    else:
+        from linter.image.model import load_image
+        from linter.image.paths import analyse
+        from linter.profile import load_profile
+
+        profile = load_profile(getattr(args, "profile", None))
+        model = load_image(args.image, profile, use_cache=not getattr(args, "no_cache", False))
+        analysis = analyse(model, profile)
+        report = gaps_report(analysis, path, vs)
+        if validate:
+            _validate(analysis)
+        answers.put(report)
     fmt = getattr(args, "format", "text")
     if fmt == "json":
         json.dump(report, sys.stdout, indent=2)
@@ -53,8 +64,8 @@ def run(args) -> int:
         sys.stdout.write(render_hooks(report))
     else:
         sys.stdout.write(render_text(report))
-    for warning in model.warnings:
-        print(f"entrylint: {model.path}: {warning}", file=sys.stderr)
+    for warning in report["warnings"]:
+        print(f"entrylint: {args.image}: {warning}", file=sys.stderr)
     return 0
 
 
@@ -92,7 +103,7 @@ def gaps_report(analysis, path: str | None = None, vs: str | None = None) -> dic
 
 
 def render_text(report: dict) -> str:
-    from linter.image.paths import chain_text
+    from linter.image.chaintext import chain_text
 
     lines = []
     for name, p in report["paths"].items():

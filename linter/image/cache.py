@@ -8,7 +8,6 @@ Without a build-id the key is size, mtime and path. Lives under $XDG_CACHE_HOME/
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import zipfile
@@ -16,22 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-VERSION = 1
-
-
-def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "entrylint"
+from linter.image import answers
+from linter.image.answers import IMAGE_KEY_VERSION as VERSION, cache_root
 
 
 def image_key(path: str, build_id: str | None, section_headers: bytes) -> str:
-    layout = hashlib.sha1(section_headers).hexdigest()[:12]
-    st = os.stat(path)
-    if build_id:
-        # the size and mtime too: a copy damaged after the build keeps its build-id and headers
-        return f"v{VERSION}-{build_id}-{layout}-{st.st_size}-{st.st_mtime_ns}"
-    where = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:12]
-    return f"v{VERSION}-nobuildid-{st.st_size}-{st.st_mtime_ns}-{where}-{layout}"
+    return answers.image_key(path, build_id, section_headers, os.stat(path), VERSION)
 
 
 class ImageCache:
@@ -40,7 +29,7 @@ class ImageCache:
     def __init__(self, key: str, enabled: bool = True):
         self.key = key
         self.enabled = enabled
-        self.dir = cache_root() / key
+        self.dir = Path(cache_root()) / key
 
     def load(self, name: str) -> dict[str, np.ndarray] | None:
         if not self.enabled:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from linter.image import decode as D
+from linter.image.chaintext import chain_text  # noqa: F401 - the rules' chains, and gaps' text
 from linter.image.graph import NO_KIND, Graph, Reach, reach, run_indices, sorted_unique
 from linter.image.symbols import STT_FUNC, STT_NOTYPE
 
@@ -463,9 +464,3 @@ def _functions_named(model, funcs: Functions, names: list[str]) -> list[int]:
 
 def _empty_reach(n: int) -> Reach:
     return Reach(np.zeros(n, bool), np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.full(n, NO_KIND, np.uint8))
-
-
-def chain_text(chain: list[tuple[str, str]]) -> str:
-    """A chain of (function, kind of the step into it) as one line:
-    `startup_64 -jump-> common_startup_64 -call-> f`."""
-    return " ".join([chain[0][0]] + [f"-{kind}-> {fn}" for fn, kind in chain[1:]])
