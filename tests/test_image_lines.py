@@ -213,7 +213,7 @@ def test_the_file_table_is_cached_per_image(built, monkeypatch):
         raise ReadAgain()
 
     monkeypatch.setattr(L, "_read_file_table", no_dwarf_reading)
-    monkeypatch.setattr(L, "_walk_units", no_dwarf_reading)
+    monkeypatch.setattr(L.dwarfscan, "unit_names", no_dwarf_reading)
     assert L.functions_for_lines(image(built["debug"], use_cache=True), HEAD64, [body]) == first
     with pytest.raises(ReadAgain):                       # another image: nothing cached for it
         L.functions_for_lines(image(built["pristine"], use_cache=True), HEAD64, [body])

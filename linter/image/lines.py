@@ -18,7 +18,6 @@ The per-file table is cached per image (model.cache): a second run only loads ar
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import posixpath
 import struct
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from linter.errors import ImageError
+from linter.image import dwarfscan
 from linter.image.sourcefile import stem
 
 DWARF = "dwarf"          # LineHit.how: from the unit's line program (or its inlined subroutines)
@@ -394,195 +394,10 @@ def _unit_names(model) -> list[tuple[int, str]]:
         units = list(zip(cached["offset"].tolist(), cached["name"].tolist()))
     else:
         try:
-            units = list(_walk_units(model))
+            units = list(dwarfscan.unit_names(model))
         except (struct.error, IndexError, ValueError) as exc:
             raise ImageError(model.path, f"malformed DWARF: .debug_info unit headers: {exc}") from None
         model.cache.save("dwarf-units", {"offset": np.array([u[0] for u in units], np.int64),
                                          "name": np.array([u[1] for u in units] or [""], dtype=str)[:len(units)]})
     model.memo[("dwarf-units",)] = units
     return units
-
-
-DW_TAG_compile_unit = 0x11
-DW_AT_name = 0x03
-DW_UT_compile, DW_UT_skeleton, DW_UT_type, DW_UT_split_compile, DW_UT_split_type = 1, 4, 2, 5, 6
-FIXED = {0x05: 2, 0x06: 4, 0x07: 8, 0x0B: 1, 0x0C: 1, 0x11: 1, 0x12: 2, 0x13: 4, 0x14: 8, 0x19: 0,
-         0x1C: 4, 0x1E: 16, 0x20: 8, 0x21: 0, 0x24: 8, 0x25: 1, 0x26: 2, 0x27: 3, 0x28: 4,
-         0x29: 1, 0x2A: 2, 0x2B: 3, 0x2C: 4}
-ULEB_FORMS = {0x0F, 0x15, 0x1A, 0x1B, 0x22, 0x23, 0x1F02, 0x1F01}
-OFFSET_FORMS = {0x0E, 0x10, 0x17, 0x1D, 0x1F, 0x1F20, 0x1F21}
-DW_FORM_string, DW_FORM_strp, DW_FORM_line_strp = 0x08, 0x0E, 0x1F
-BLOCKS = {0x0A: 1, 0x03: 2, 0x04: 4}
-
-
-def _uleb(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, at
-
-
-def _walk_units(model):
-    # memoryviews: a slice of the numpy memmap costs a Python-level __array_finalize__
-    info = memoryview(model.section_bytes(".debug_info"))
-    abbrev = _Abbreviations(bytes(model.section_bytes(".debug_abbrev")))
-    strs = {form: memoryview(model.section_bytes(name))
-            for form, name in ((DW_FORM_strp, ".debug_str"), (DW_FORM_line_strp, ".debug_line_str"))}
-    headers = list(_unit_headers(info))
-    abbrev.ends_from([h[4] for h in headers])
-    for at, die_at, end, version, abbrev_off, offset_size, address_size in headers:
-        die = bytes(info[die_at:min(end, die_at + 4096)])
-        name = _top_name(die, abbrev, abbrev_off, strs, offset_size, address_size, version)
-        if name is not None:
-            yield at, name
-
-
-def _unit_headers(info):
-    """(offset, top DIE offset, end, version, abbreviation table, offset size, address size) of
-    every compile (or skeleton) unit in .debug_info."""
-    at = 0
-    while at + 11 <= len(info):
-        head = bytes(info[at:at + 24])
-        length = struct.unpack_from("<I", head, 0)[0]
-        offset_size, pos = 4, 4
-        if length == 0xFFFFFFFF:
-            length, offset_size, pos = struct.unpack_from("<Q", head, 4)[0], 8, 12
-        end = at + pos + length
-        version = struct.unpack_from("<H", head, pos)[0]
-        pos += 2
-        unit_type = DW_UT_compile
-        if version >= 5:
-            unit_type, address_size = head[pos], head[pos + 1]
-            abbrev_off = int.from_bytes(head[pos + 2:pos + 2 + offset_size], "little")
-            pos += 2 + offset_size
-            if unit_type in (DW_UT_skeleton, DW_UT_split_compile):
-                pos += 8
-            elif unit_type in (DW_UT_type, DW_UT_split_type):
-                pos += 8 + offset_size
-        else:
-            abbrev_off = int.from_bytes(head[pos:pos + offset_size], "little")
-            address_size = head[pos + offset_size]
-            pos += offset_size + 1
-        if unit_type in (DW_UT_compile, DW_UT_skeleton):
-            yield at, at + pos, end, version, abbrev_off, offset_size, address_size
-        at = end
-
-
-def _top_name(die: bytes, abbrev, abbrev_off: int, strs, offset_size: int, address_size: int,
-              version: int) -> str | None:
-    code, pos = _uleb(die, 0)
-    spec = abbrev.find(abbrev_off, code)
-    if spec is None or spec[0] != DW_TAG_compile_unit:
-        return None
-    for attr, form in spec[1]:
-        if form == 0x16:                       # DW_FORM_indirect
-            form, pos = _uleb(die, pos)
-        if attr == DW_AT_name:
-            if form == DW_FORM_string:
-                return die[pos:die.index(b"\0", pos)].decode("utf-8", "replace")
-            if form in strs:
-                table = strs[form]
-                start = int.from_bytes(die[pos:pos + offset_size], "little")
-                tail = bytes(table[start:start + 4096])
-                return tail[:tail.index(b"\0")].decode("utf-8", "replace")
-            return None                         # strx: needs str_offsets_base; not worth it here
-        if form in FIXED:
-            pos += FIXED[form]
-        elif form in OFFSET_FORMS:
-            pos += offset_size if not (form == 0x10 and version == 2) else address_size
-        elif form == 0x01:
-            pos += address_size
-        elif form in ULEB_FORMS or form == 0x0D:
-            _, pos = _uleb(die, pos)
-        elif form == DW_FORM_string:
-            pos = die.index(b"\0", pos) + 1
-        elif form in (0x09, 0x18):
-            size, pos = _uleb(die, pos)
-            pos += size
-        elif form in BLOCKS:
-            n = BLOCKS[form]
-            pos += n + int.from_bytes(die[pos:pos + n], "little")
-        else:
-            return None
-    return None
-
-
-class _Abbreviations:
-    """The abbreviation of each unit's top DIE, found without parsing each unit's whole table.
-
-    gcc numbers a table's abbreviations by use, so the unit's own (used once) comes last and a
-    plain scan reads every table whole (0.7 s on a distribution vmlinux). But units built alike
-    spell that abbreviation alike: after one scan has found an entry's body (tag, children flag,
-    attribute pairs, terminator), the next table is searched for the bytes code + body, at an
-    entry start (after a terminator, or the table's start) and before the next table begins.
-    """
-
-    def __init__(self, data: bytes):
-        self.data = data
-        self.bodies: dict[bytes, tuple[int, list]] = {}     # body → (tag, [(attribute, form)])
-        self.table_ends: list[int] | None = None
-
-    def ends_from(self, offsets: list[int]) -> None:
-        """The start of every table (from the unit headers): each one ends where the next begins."""
-        self.table_ends = sorted(set(offsets)) + [len(self.data)]
-
-    def find(self, offset: int, code: int):
-        """(tag, [(attribute, form)]) of abbreviation `code` in the table at `offset`, or None."""
-        end = self._end(offset)
-        lead = _uleb_bytes(code)
-        for body, spec in self.bodies.items():
-            at = self.data.find(lead + body, offset, end)
-            if at >= 0 and (at == offset or self.data[at - 2:at] == b"\0\0"):
-                return spec
-        found = _abbreviation(self.data, offset, code)
-        if found is None:
-            return None
-        tag, attrs, start, stop = found
-        self.bodies[self.data[start + len(lead):stop]] = (tag, attrs)
-        return tag, attrs
-
-    def _end(self, offset: int) -> int:
-        if not self.table_ends:
-            return len(self.data)
-        return self.table_ends[bisect.bisect_right(self.table_ends, offset)] \
-            if offset < self.table_ends[-1] else len(self.data)
-
-
-def _uleb_bytes(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _abbreviation(data: bytes, offset: int, code: int):
-    """(tag, [(attribute, form)], entry start, entry end) of abbreviation `code` in the table at
-    `offset`, read entry by entry."""
-    pos = offset
-    while pos < len(data):
-        start = pos
-        this, pos = _uleb(data, pos)
-        if this == 0:
-            return None
-        tag, pos = _uleb(data, pos)
-        pos += 1                                # DW_CHILDREN_*
-        attrs = []
-        while True:
-            attr, pos = _uleb(data, pos)
-            form, pos = _uleb(data, pos)
-            if form == 0x21:                    # DW_FORM_implicit_const carries its value here
-                while data[pos] & 0x80:
-                    pos += 1
-                pos += 1
-            if attr == 0 and form == 0:
-                break
-            attrs.append((attr, form))
-        if this == code:
-            return tag, attrs, start, pos
-    return None

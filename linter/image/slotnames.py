@@ -206,7 +206,7 @@ def _read_members(model, profile, tables: list[str]) -> tuple[dict, list[str]]:
                 continue
             seen.add(offset)
             dwarf = dwarf or _dwarf(model)
-            for name, type_die in _table_variables(dwarf.get_CU_at(offset), wanted):
+            for name, type_die in _table_variables(model, dwarf, offset, wanted):
                 members: dict[int, str] = {}
                 _walk(type_die, name, 0, members, 0)
                 if members:
@@ -215,12 +215,20 @@ def _read_members(model, profile, tables: list[str]) -> tuple[dict, list[str]]:
     return out, sorted(wanted)
 
 
-def _table_variables(cu, wanted: set[str]):
+def _table_variables(model, dwarf, offset: int, wanted: set[str]):
     """(name, type DIE) of the unit's top-level variables named in `wanted` that carry a type (a
-    declaration `extern struct x86_init_ops x86_init;` has the whole type as well)."""
+    declaration `extern struct x86_init_ops x86_init;` has the whole type as well). The unit's
+    top level is scanned raw (linter.image.dwarfscan); pyelftools reads the variables found, or the
+    whole top level of a unit whose forms the scan does not know."""
+    from linter.image.dwarfscan import top_level_variables
     from linter.image.lines import _text
 
-    for die in cu.get_top_DIE().iter_children():
+    found = top_level_variables(model, offset, wanted)
+    if found is not None:
+        for name, die_offset in found:
+            yield name, dwarf.get_DIE_from_refaddr(die_offset).get_DIE_from_attribute("DW_AT_type")
+        return
+    for die in dwarf.get_CU_at(offset).get_top_DIE().iter_children():
         if die.tag != "DW_TAG_variable" or "DW_AT_type" not in die.attributes:
             continue
         name = die.attributes.get("DW_AT_name")
