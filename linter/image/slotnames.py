@@ -188,7 +188,8 @@ def _table_symbol(model, name: str) -> int | None:
 
 def _read_members(model, profile, tables: list[str]) -> tuple[dict, list[str]]:
     """Walk the units of the candidate files until every table's type is found."""
-    from linter.image.lines import _dwarf, _same_file, _unit_names
+    from linter.image.dwarfscan import UnknownForm
+    from linter.image.lines import _same_file, _unit_names
 
     if not tables:
         return {}, []
@@ -197,7 +198,6 @@ def _read_members(model, profile, tables: list[str]) -> tuple[dict, list[str]]:
     files += profile.hooks.default_files + profile.hooks.common_files
     wanted, out, seen = set(tables), {}, set()
     units = _unit_names(model)
-    dwarf = None
     for file in files:
         for offset, unit in units:
             if not wanted:
@@ -205,30 +205,38 @@ def _read_members(model, profile, tables: list[str]) -> tuple[dict, list[str]]:
             if offset in seen or not _same_file(unit, file):
                 continue
             seen.add(offset)
-            dwarf = dwarf or _dwarf(model)
-            for name, type_die in _table_variables(model, dwarf, offset, wanted):
-                members: dict[int, str] = {}
-                _walk(type_die, name, 0, members, 0)
-                if members:
-                    out[name] = members
-                    wanted.discard(name)
+            try:
+                found = _unit_members(model, offset, wanted, raw=True)
+            except UnknownForm:                 # a form the raw reader does not know: pyelftools
+                found = _unit_members(model, offset, wanted, raw=False)
+            out.update(found)
+            wanted -= set(found)
     return out, sorted(wanted)
 
 
-def _table_variables(model, dwarf, offset: int, wanted: set[str]):
-    """(name, type DIE) of the unit's top-level variables named in `wanted` that carry a type (a
-    declaration `extern struct x86_init_ops x86_init;` has the whole type as well). The unit's
-    top level is scanned raw (linter.image.dwarfscan); pyelftools reads the variables found, or the
-    whole top level of a unit whose forms the scan does not know."""
-    from linter.image.dwarfscan import top_level_variables
-    from linter.image.lines import _text
+def _unit_members(model, offset: int, wanted: set[str], raw: bool) -> dict[str, dict[int, str]]:
+    out = {}
+    for name, type_die in _table_variables(model, offset, wanted, raw):
+        members: dict[int, str] = {}
+        _walk(type_die, name, 0, members, 0)
+        if members:
+            out[name] = members
+    return out
 
-    found = top_level_variables(model, offset, wanted)
+
+def _table_variables(model, offset: int, wanted: set[str], raw: bool):
+    """(name, type DIE) of the unit's top-level variables named in `wanted` that carry a type (a
+    declaration `extern struct x86_init_ops x86_init;` has the whole type as well): read raw
+    (linter.image.dwarfscan), or by pyelftools for a unit whose forms the raw reader does not know."""
+    from linter.image.dwarfscan import top_level_variables
+    from linter.image.lines import _dwarf, _text
+
+    found = top_level_variables(model, offset, wanted) if raw else None
     if found is not None:
-        for name, die_offset in found:
-            yield name, dwarf.get_DIE_from_refaddr(die_offset).get_DIE_from_attribute("DW_AT_type")
+        for name, die in found:
+            yield name, die.get_DIE_from_attribute("DW_AT_type")
         return
-    for die in dwarf.get_CU_at(offset).get_top_DIE().iter_children():
+    for die in _dwarf(model).get_CU_at(offset).get_top_DIE().iter_children():
         if die.tag != "DW_TAG_variable" or "DW_AT_type" not in die.attributes:
             continue
         name = die.attributes.get("DW_AT_name")

@@ -87,31 +87,20 @@ class SymbolTable:
             or self.name(i).startswith("__pfx_")
 
     def starts_with(self, prefix: str) -> np.ndarray:
-        """Bool per symbol: does its name start with `prefix`? (No name is decoded.)"""
-        want = np.frombuffer(prefix.encode(), np.uint8)
-        heads = self._heads()
-        if 0 < len(want) <= heads.shape[1]:
-            rows = np.flatnonzero(heads[:, 0] == want[0])          # narrow by the first byte first
-            hit = np.zeros(len(self.name_off), bool)
-            hit[rows[(heads[rows, :len(want)] == want).all(axis=1)]] = True
+        """Bool per symbol: does its name start with `prefix`? (No name is decoded: the candidates
+        are narrowed byte by byte, so each step gathers only the rows still matching.)"""
+        hit = np.zeros(len(self.name_off), bool)
+        if not len(self.strtab):
             return hit
         last = len(self.strtab) - 1
-        hit = np.ones(len(self.name_off), bool)
-        for k, byte in enumerate(want):
-            hit &= self.strtab[np.minimum(self.name_off.astype(np.int64) + k, last)] == byte
+        offsets = self.name_off.astype(np.int64)
+        rows = np.arange(len(offsets))
+        for k, byte in enumerate(prefix.encode()):
+            rows = rows[self.strtab[np.minimum(offsets[rows] + k, last)] == byte]
+            if not len(rows):
+                break
+        hit[rows] = True
         return hit
-
-    HEAD_BYTES = 32
-
-    def _heads(self) -> np.ndarray:
-        """The first HEAD_BYTES bytes of every name, one row each (built once: prefix tests are
-        then one comparison of a column block)."""
-        if getattr(self, "_head_rows", None) is None:
-            last = max(len(self.strtab) - 1, 0)
-            cols = np.arange(self.HEAD_BYTES, dtype=np.int64)
-            at = np.minimum(self.name_off.astype(np.int64)[:, None] + cols, last)
-            self._head_rows = self.strtab[at] if len(self.strtab) else np.zeros((len(self.name_off), 0), np.uint8)
-        return self._head_rows
 
     def marker_mask(self) -> np.ndarray:
         """Bool per symbol: is_marker(), decoding only the names of zero-size NOTYPE symbols."""

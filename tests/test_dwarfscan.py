@@ -1,0 +1,78 @@
+"""linter.image.dwarfscan against pyelftools on the example kernel built with DWARF 5 and DWARF 4:
+the same unit names, the same top-level variables, the same hook-table member maps."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from image_fixtures import copy_tree, have_toolchain
+from linter.image import dwarfscan, slotnames
+from linter.image.lines import _dwarf, _text
+from linter.image.model import load_image
+from linter.profile import load_profile
+
+pytestmark = [pytest.mark.image, pytest.mark.skipif(not have_toolchain(), reason="needs gcc, ld, make")]
+
+
+@pytest.fixture(scope="module", params=["-gdwarf-5", "-gdwarf-4"])
+def model(request, tmp_path_factory):
+    where = tmp_path_factory.mktemp("dwarfscan")
+    tree = copy_tree(where / "tree")
+    subprocess.run(["make", "-s", "-C", str(tree), f"O={where / 'out'}", "DEBUG=1", f"CC=gcc {request.param}"],
+                   check=True, capture_output=True)
+    return load_image(str(where / "out" / "vmlinux"), load_profile(), use_cache=False)
+
+
+def test_unit_names_are_pyelftools(model):
+    dwarf = _dwarf(model)
+    expected = [(cu.cu_offset, _text(cu.get_top_DIE().attributes["DW_AT_name"].value)) for cu in dwarf.iter_CUs()]
+    assert list(dwarfscan.unit_names(model)) == expected and len(expected) > 5
+
+
+def test_top_level_variables_and_members_are_pyelftools(model):
+    profile = load_profile()
+    tables = [t for t in profile.hooks.tables if slotnames._table_symbol(model, t) is not None]
+    assert "x86_init" in tables
+    units = [off for off, name in dwarfscan.unit_names(model) if name.endswith(".c")]
+    compared = 0
+    for offset in units:
+        raw = {name: die.offset for name, die in dwarfscan.top_level_variables(model, offset, set(tables))}
+        cu = _dwarf(model).get_CU_at(offset)
+        ref = {_text(d.attributes["DW_AT_name"].value): d.offset for d in cu.get_top_DIE().iter_children()
+               if d.tag == "DW_TAG_variable" and "DW_AT_type" in d.attributes and "DW_AT_name" in d.attributes
+               and _text(d.attributes["DW_AT_name"].value) in tables}
+        assert raw == ref
+        by_raw = slotnames._unit_members(model, offset, set(tables), raw=True)
+        assert by_raw == slotnames._unit_members(model, offset, set(tables), raw=False)
+        compared += len(by_raw)
+    assert compared >= 1
+
+
+def test_the_type_walk_names_nested_members(model):
+    offset = next(off for off, name in dwarfscan.unit_names(model) if name.endswith("x86_init.c"))
+    members = slotnames._unit_members(model, offset, {"x86_init"}, raw=True)["x86_init"]
+    assert "x86_init.resources.memory_setup" in members.values()
+
+
+def test_an_unknown_form_is_said(model):
+    dwarf = dwarfscan.sections(model)
+    die = dwarfscan.top_level_variables(model, next(off for off, n in dwarfscan.unit_names(model)
+                                                    if n.endswith("x86_init.c")), {"x86_init"})[0][1]
+    die.attributes["DW_AT_type"].form = 0x20              # DW_FORM_ref_sig8: a type unit's signature
+    with pytest.raises(dwarfscan.UnknownForm):
+        die.get_DIE_from_attribute("DW_AT_type")
+    assert dwarf.unit_at(dwarf.units[-1].end + 1) is None
+
+
+def test_a_truncated_section_is_an_error_not_a_hang(model, tmp_path):
+    info = dwarfscan.sections(model).info
+    short = dwarfscan._FileRange(info.fd, info.offset, 10)
+    assert list(dwarfscan.unit_headers(short)) == []
+    with pytest.raises(IndexError):
+        dwarfscan._FileRange(info.fd, Path(model.path).stat().st_size - 4, 100).read(0, 100)
+    with pytest.raises(IndexError):
+        short.read(4, 10)
+    assert len(short.read(4, 10, exact=False)) == 6
