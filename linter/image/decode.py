@@ -394,7 +394,7 @@ def _group_invalid(tid, opcode, modrm, hasf3):
     )
 
 
-_CHUNK = 1 << 14   # positions per decode_at call when measuring lengths: stays in cache
+_CHUNK = 1 << 16   # positions per decode_at call when measuring lengths: stays in cache
 
 
 def instruction_lengths(codep: np.ndarray, n: int, positions: np.ndarray) -> np.ndarray:

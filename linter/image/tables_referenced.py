@@ -66,7 +66,7 @@ def _find(analysis, path: str) -> list[TableRef]:
     order = np.argsort(obj_start, kind="stable")
     objects, obj_start = objects[order], obj_start[order]
     obj_end = obj_start + syms.size[objects].astype(np.uint64)
-    found: dict[int, TableRef] = {}
+    first_user: dict[int, int] = {}          # object → the first own function that refers to it
     for sec in np.unique(funcs.section[own]):
         section = model.sections[int(sec)]
         sel = np.sort(own[funcs.section[own] == sec])
@@ -77,23 +77,37 @@ def _find(analysis, path: str) -> list[TableRef]:
         at = np.searchsorted(obj_start, targets, side="right") - 1
         inside = (at >= 0) & (targets < obj_end[np.maximum(at, 0)])
         for o, user in zip(at[inside].tolist(), users[inside].tolist()):
-            if o in found:
-                continue
-            table = syms.name(int(objects[o]))
-            if table.startswith(tuple(analysis.profile.not_nodes)):
-                continue  # tracing plumbing, not a table of hooks
-            names = _pointers(model, funcs, int(obj_start[o]), int(obj_end[o]))
-            if names:
-                found[o] = TableRef(table, analysis.name(user), names)
-    return sorted(found.values(), key=lambda t: t.table)
+            first_user.setdefault(o, user)
+    not_nodes = tuple(analysis.profile.not_nodes)
+    tables = {o: name for o in first_user if not (name := syms.name(int(objects[o]))).startswith(not_nodes)}
+    pointers = _pointers(model, funcs, sorted(tables), obj_start, obj_end)   # tracing plumbing is no table
+    found = [TableRef(tables[o], analysis.name(first_user[o]), pointers[o]) for o in tables if pointers.get(o)]
+    return sorted(found, key=lambda t: t.table)
 
 
-def _pointers(model, funcs, start: int, end: int) -> list[str]:
-    section = model.section_at(start)
-    if section is None or section.type == "SHT_NOBITS" or section.executable:
-        return []
-    data = np.asarray(model.section_bytes(section), np.uint8)
-    lo, hi = start - section.addr, min(end - section.addr, len(data))
-    # the decoder's own reader of pointer words, over this object's bytes only
-    words = D.function_pointer_words(data[lo:hi], start, [start], [end], funcs.start, aligned_only=True)
-    return [model.symbols.name(int(funcs.sym[f])) for f in words.func.tolist()]
+def _pointers(model, funcs, picked: list[int], obj_start, obj_end) -> dict[int, list[str]]:
+    """{object: names of the functions its aligned words point to}, for the objects `picked`
+    (indices into obj_start/obj_end), read section by section in one pass each."""
+    out: dict[int, list[str]] = {}
+    by_section: dict[int, list[int]] = {}
+    for o in picked:
+        section = model.section_at(int(obj_start[o]))
+        if section is not None and section.type != "SHT_NOBITS" and not section.executable:
+            by_section.setdefault(section.index, []).append(o)
+    for index, objs in by_section.items():
+        section = model.sections[index]
+        data = np.ascontiguousarray(model.section_bytes(section), np.uint8)
+        if len(data) < 8:
+            continue
+        objs = np.array(objs, np.int64)
+        lo = (obj_start[objs] - np.uint64(section.addr)).astype(np.int64)
+        hi = np.minimum((obj_end[objs] - np.uint64(section.addr)).astype(np.int64), len(data))
+        count = np.maximum((hi - lo - 8) // 8 + 1, 0)              # whole words from each object's start
+        owner = np.repeat(np.arange(len(objs)), count)
+        first = np.repeat(lo - 8 * (np.cumsum(count) - count), count)
+        at = first + 8 * np.arange(int(count.sum()), dtype=np.int64)
+        words = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))[at]
+        func = D.lookup_exact(words, funcs.start)
+        for o, f in zip(objs[owner[func >= 0]].tolist(), func[func >= 0].tolist()):
+            out.setdefault(o, []).append(model.symbols.name(int(funcs.sym[f])))
+    return out
