@@ -76,3 +76,11 @@ def test_a_truncated_section_is_an_error_not_a_hang(model, tmp_path):
     with pytest.raises(IndexError):
         short.read(4, 10)
     assert len(short.read(4, 10, exact=False)) == 6
+
+
+def test_a_unit_die_longer_than_the_first_read(model, monkeypatch):
+    expected = list(dwarfscan.unit_names(model))
+    model.memo.pop(("dwarfscan",), None)
+    monkeypatch.setattr(dwarfscan, "TOP_DIE_GUESS", 5)          # every name lies past the first read
+    monkeypatch.setattr(dwarfscan, "STRING_CHUNK", 3)           # and every string is read in pieces
+    assert list(dwarfscan.unit_names(model)) == expected

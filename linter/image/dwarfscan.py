@@ -42,7 +42,8 @@ TAG_NAMES = {0x01: "DW_TAG_array_type", 0x0D: "DW_TAG_member", 0x0F: "DW_TAG_poi
 ATTR_NAMES = {0x03: "DW_AT_name", 0x0B: "DW_AT_byte_size", 0x0D: "DW_AT_bit_size", 0x2F: "DW_AT_upper_bound",
               0x37: "DW_AT_count", 0x38: "DW_AT_data_member_location", 0x49: "DW_AT_type",
               0x6B: "DW_AT_data_bit_offset"}
-STRING_CHUNK = 256
+STRING_CHUNK = 96           # bytes read at a time for a string (unit names are paths)
+TOP_DIE_GUESS = 160         # bytes read of a unit's DIE to find its name (gcc's: ~40)
 
 
 class UnknownForm(Exception):
@@ -202,22 +203,46 @@ def unit_names(model):
     DIE's attributes, read directly."""
     dwarf = sections(model)
     for unit in dwarf.units:
-        die = dwarf.info.read(unit.die_at, min(unit.end - unit.die_at, 4096), exact=False)
-        code, pos = uleb(die, 0)
-        spec = dwarf.abbrev.find(unit.abbrev_off, code)
-        if spec is None or spec[0] != DW_TAG_compile_unit:
-            continue
-        for attr, form, _ in spec[2]:
-            if form == DW_FORM_indirect:
-                form, pos = uleb(die, pos)
-            if attr == DW_AT_name:
-                name = dwarf.string(form, die, pos, unit)
-                if name is not None:
-                    yield unit.offset, name
-                break
-            pos = skip(form, die, pos, unit)
-            if pos is None:
-                break
+        try:
+            name = _unit_name(dwarf, unit, TOP_DIE_GUESS)
+        except _CutShort:                       # a unit DIE longer than the guess: read all of it
+            name = _unit_name(dwarf, unit, unit.end - unit.die_at)
+        if name is not None:
+            yield unit.offset, name
+
+
+class _CutShort(Exception):
+    pass
+
+
+def _unit_name(dwarf: Sections, unit: UnitHeader, size: int) -> str | None:
+    die = dwarf.info.read(unit.die_at, min(unit.end - unit.die_at, size), exact=False)
+    cut = len(die) < unit.end - unit.die_at     # more of the DIE may lie past what was read
+    try:
+        return _name_in(dwarf, unit, die)
+    except (IndexError, ValueError):            # ran off the bytes read
+        if cut:
+            raise _CutShort() from None
+        raise IndexError(f"the top DIE of the unit at {unit.offset:#x} runs past the unit") from None
+
+
+def _name_in(dwarf: Sections, unit: UnitHeader, die: bytes) -> str | None:
+    code, pos = uleb(die, 0)
+    spec = dwarf.abbrev.find(unit.abbrev_off, code)
+    if spec is None or spec[0] != DW_TAG_compile_unit:
+        return None
+    for attr, form, _ in spec[2]:
+        if form == DW_FORM_indirect:
+            form, pos = uleb(die, pos)
+        end = skip(form, die, pos, unit)        # (a string without its NUL: ValueError)
+        if end is None:
+            return None
+        if end > len(die):
+            raise IndexError("attribute past the bytes read")
+        if attr == DW_AT_name:
+            return dwarf.string(form, die, pos, unit)
+        pos = end
+    return None
 
 
 def skip(form: int, data, pos: int, unit: UnitHeader) -> int | None:

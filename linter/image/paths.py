@@ -246,31 +246,48 @@ class EdgeReader:
         return mask
 
     def _note_hooks(self, src: np.ndarray, refs) -> None:
+        """Slot writes whose slot holds a function statically, or that store one: hooks. The new
+        value is an immediate stored at the same site (`movq $xen_memory_setup, x86_init+0x10`),
+        else the static value of the slot the same function loaded just before (_copied_from)."""
         writes = np.flatnonzero(refs.kind == D.SLOT_WRITE)
         if not len(writes):
             return
         defaults, ok = D.read_slots(refs.target[writes], self.data)
         default = np.where(ok, self.funcs.starting_at(defaults), -1)
-        imm = refs.kind == D.ABS_IMM
+        imm = np.flatnonzero(refs.kind == D.ABS_IMM)
+        new = np.full(len(writes), -1, np.int64)
+        if len(imm):                          # refs are sorted by site within a function: search
+            imm_sites = refs.site[imm]
+            order = np.argsort(imm_sites, kind="stable")
+            at = np.searchsorted(imm_sites[order], refs.site[writes])
+            found = at < len(imm)
+            first = imm[order[np.minimum(at, len(imm) - 1)]]
+            found &= refs.site[first] == refs.site[writes]
+            new[found] = self.funcs.starting_at(refs.target[first[found]])
+        missing = new < 0
+        new[missing] = self._copied_from(refs, writes[missing])
+        for w, d, n in zip(writes.tolist(), default.tolist(), new.tolist()):
+            if d >= 0 or n >= 0:  # a function pointer slot, not plain data
+                self.hooks.append(Hook(int(src[w]), int(refs.target[w]), d, n))
+
+    def _copied_from(self, refs, writes: np.ndarray) -> np.ndarray:
+        """For each register store, the function it copies: the static value of the slot the same
+        function loaded just before (`mov xen_irq_ops+0xf0(%rip),%rax; mov %rax,pv_ops+0xf0(%rip)`),
+        or -1."""
+        out = np.full(len(writes), -1, np.int64)
         loads = np.flatnonzero(refs.kind == D.SLOT_LOAD)
-        for w, d in zip(writes, default):
-            same_site = np.flatnonzero(imm & (refs.site == refs.site[w]))
-            new = int(self.funcs.starting_at(refs.target[same_site[:1]])[0]) if len(same_site) else -1
-            if new < 0:
-                new = self._copied_from(refs, loads, w)
-            if d >= 0 or new >= 0:  # a function pointer slot, not plain data
-                self.hooks.append(Hook(int(src[w]), int(refs.target[w]), int(d), new))
-
-
-    def _copied_from(self, refs, loads: np.ndarray, w: int) -> int:
-        """The function a register store copies: the static value of the slot the same function
-        loaded just before (`mov xen_irq_ops+0xf0(%rip),%rax; mov %rax,pv_ops+0xf0(%rip)`), or -1."""
-        near = loads[(refs.func[loads] == refs.func[w]) & (refs.site[loads] < refs.site[w])
-                     & (refs.site[w] - refs.site[loads] <= self.COPY_WINDOW)]
-        if not len(near):
-            return -1
-        value, ok = D.read_slots(refs.target[near[-1:]], self.data)
-        return int(self.funcs.starting_at(value)[0]) if ok[0] else -1
+        if not len(loads) or not len(writes):
+            return out
+        key = (refs.func.astype(np.int64) << 40) + refs.site.astype(np.int64) % (1 << 40)
+        order = np.argsort(key[loads], kind="stable")
+        at = np.searchsorted(key[loads][order], key[writes], side="left") - 1   # the last load before
+        load = loads[order[np.maximum(at, 0)]]
+        near = (at >= 0) & (refs.func[load] == refs.func[writes]) & (refs.site[load] < refs.site[writes]) \
+            & (refs.site[writes] - refs.site[load] <= np.uint64(self.COPY_WINDOW))
+        if near.any():
+            value, ok = D.read_slots(refs.target[load[near]], self.data)
+            out[near] = np.where(ok, self.funcs.starting_at(value), -1)
+        return out
 
 
 @dataclass
