@@ -13,6 +13,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from linter.listcache import ByList
+
 ASM_SUFFIXES = (".S", ".s")
 ASM_LABEL = re.compile(
     r"^\s*(?:SYM_(?:CODE|FUNC|TYPED_FUNC)_START\w*|SYM_INNER_LABEL\w*|ENTRY|GLOBAL)"
@@ -35,8 +37,12 @@ def spans(lines: list[str], path: str) -> list[Span]:
     return asm_spans(lines) if path.endswith(ASM_SUFFIXES) else c_spans(lines)
 
 
-def c_spans(lines: list[str]) -> list[Span]:
+def _c_spans(lines: list[str]) -> list[Span]:
     return [span for span, _ in _c_scan(lines, 0)]
+
+
+# the functions of a C file version, found once a run for each (shared: never change it in place)
+c_spans = ByList(_c_spans)
 
 
 def _c_scan(lines: list[str], begin: int):

@@ -33,8 +33,10 @@ class HookMap:
     defaults: dict[str, str] = field(default_factory=dict)                  # slot → native default
     overrides: dict[str, dict[str, Override]] = field(default_factory=dict)  # path → slot → override
     _reaches: dict[str, set[str]] | None = field(default=None, repr=False)   # common function → slots
-    _common: dict = field(default_factory=dict, repr=False)    # the common files, until reaches is asked
+    # the common files (path → lines, or a function that reads them), until reaches is asked
+    _common: object = field(default_factory=dict, repr=False)
     _how: tuple = field(default=(), repr=False)                 # (hooks profile, tables) to read them with
+    _store: object = field(default=None, repr=False)            # where reaches are cached (HookCache)
     written: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # path → (slot, value) as written
     revision: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -44,7 +46,14 @@ class HookMap:
         """Common function → the slots it calls, directly or within hooks.depth calls. Read from the
         common files on first use only: the costliest part, which EL130 needs only for a reorder."""
         if self._reaches is None:
-            self._reaches = _reaches(*self._how, self._common) if self._how else {}
+            cached = self._store.reaches() if self._store is not None else None
+            if cached is not None:
+                self._reaches = cached
+            else:
+                files = self._common() if callable(self._common) else self._common
+                self._reaches = _reaches(*self._how, files) if self._how else {}
+                if self._store is not None:
+                    self._store.save_reaches(self._reaches)
             self._common = {}
         return self._reaches
 
@@ -136,31 +145,121 @@ def _reaches(hooks: HookProfile, tables, files: dict[str, list[str]]) -> dict[st
 
 
 # -- reading a revision through git ----------------------------------------------------------------
-def hook_files_at(root: str, revision: str, hooks: HookProfile) -> list[str]:
-    """The files of `revision` that the hook profile names (globs expanded by `git ls-tree`)."""
+def hook_files_at(root: str, revision: str, hooks: HookProfile) -> dict[str, str]:
+    """{path: blob id} of the files of `revision` that the hook profile names (globs expanded by
+    `git ls-tree`)."""
     from linter.gitsafe import git_argv, safe_env
 
     patterns = hooks.globs()
     dirs = sorted({p.rsplit("/", 1)[0] for p in patterns if "/" in p})
     try:
-        out = subprocess.run(git_argv("ls-tree", "-r", "--name-only", revision, "--", *dirs), cwd=root,
+        out = subprocess.run(git_argv("ls-tree", "-r", revision, "--", *dirs), cwd=root,
                              env=safe_env(), capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
-        return []
-    return [f for f in out.splitlines() if any(glob_matches(f, p) for p in patterns)]
+        return {}
+    found = {}
+    for line in out.splitlines():
+        meta, _, path = line.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == "blob" and any(glob_matches(path, p) for p in patterns):
+            found[path] = fields[2]
+    return found
 
 
 def hook_map_at(root: str, revision: str, hooks: HookProfile, tables: tuple[str, ...], versions) -> HookMap:
     """The hook map of `revision` in the repository at `root`; `versions` (versions.FileVersions)
-    reads the blobs."""
-    texts = {}
-    for path in hook_files_at(root, revision, hooks):
-        found = versions.named(f"{revision}:{path}")
-        if found is not None:
-            texts[path] = found[1].lines
-    hm = build_hook_map(hooks, tables, texts, revision)
+    reads the blobs. Cached by the blob ids of the files it is read from (HookCache): a later run
+    on a tree whose hook files are the same reads none of them."""
+    blobs = hook_files_at(root, revision, hooks)
+
+    def texts(paths) -> dict[str, list[str]]:
+        out = {}
+        for path in paths:
+            found = versions.named(blobs[path])
+            if found is not None:
+                out[path] = found[1].lines
+        return out
+
+    store = HookCache(hooks, tables, blobs)
+    hm = store.load()
+    if hm is None:
+        hm = build_hook_map(hooks, tables, texts(blobs), revision)
+        store.save(hm)
+    hm.revision, hm._how, hm._store = revision, (hooks, tables), store
+    hm._common = lambda: texts([p for p in blobs if hooks.is_common_file(p)])
+    hm.notes += store.notes
     if not hm.overrides:
         hm.notes.append(f"hook map: {revision} has no write to a hook table in the files the profile's "
-                        f"[hooks] names ({len(texts)} of them here: not a kernel tree, or another era): "
+                        f"[hooks] names ({len(blobs)} of them here: not a kernel tree, or another era): "
                         f"the hook rules (EL130-EL132) know no path's overrides")
+    return hm
+
+
+class HookCache:
+    """A hook map, and its reaches, in the user's cache: keyed by the hook profile, the tables,
+    entrylint's own code and the blob ids of the files read (so by content, whatever the revision
+    is called). Reaches are kept apart: only EL130 asks for them, and only on a reorder."""
+
+    FORMAT = 1
+
+    def __init__(self, hooks: HookProfile, tables: tuple[str, ...], blobs: dict[str, str]):
+        import hashlib
+        import os
+
+        from linter.jsoncache import cache_root, code_identity
+
+        overrides = {p: [(f.pattern, sorted(f.functions), f.since, f.until) for f in fs]
+                     for p, fs in sorted(hooks.overrides.items())}          # (sets sorted: a stable key)
+        shape = (hooks.tables, hooks.default_files, hooks.common_files, overrides, hooks.depth)
+        key = hashlib.sha1(repr((self.FORMAT, shape, tables, sorted(blobs.items()), code_identity()))
+                           .encode()).hexdigest()
+        self.file = os.path.join(cache_root(), "hookmap", key + ".json")
+        self.notes: list[str] = []
+
+    def load(self) -> HookMap | None:
+        value = self._read("hookmap", self.file)
+        try:
+            return _from_json(value) if value is not None else None
+        except (KeyError, TypeError, ValueError) as exc:
+            self.notes.append(f"{self.file}: cache file ignored (not a hook map: {exc}); it is written anew")
+            return None
+
+    def save(self, hm: HookMap) -> None:
+        from linter import jsoncache
+
+        jsoncache.write(self.file, "hookmap", self.FORMAT, _to_json(hm))
+
+    def reaches(self) -> dict[str, set[str]] | None:
+        value = self._read("reaches", self.file + ".reaches")
+        if not isinstance(value, dict):
+            return None
+        return {f: set(slots) for f, slots in value.items()}
+
+    def save_reaches(self, reaches: dict[str, set[str]]) -> None:
+        from linter import jsoncache
+
+        jsoncache.write(self.file + ".reaches", "reaches", self.FORMAT, {f: sorted(s) for f, s in reaches.items()})
+
+    def _read(self, kind: str, path: str):
+        from linter import jsoncache
+
+        value, problem = jsoncache.read(path, kind, self.FORMAT)
+        if problem:
+            self.notes.append(f"{path}: cache file ignored ({problem}); it is written anew")
+        return value
+
+
+def _to_json(hm: HookMap) -> dict:
+    return {"defaults": hm.defaults,
+            "overrides": {p: [[o.slot, o.value, o.writer, o.file, o.line] for o in slots.values()]
+                          for p, slots in hm.overrides.items()},
+            "written": {p: [list(w) for w in ws] for p, ws in hm.written.items()}}
+
+
+def _from_json(value: dict) -> HookMap:
+    hm = HookMap(defaults=dict(value["defaults"]))
+    for path, rows in value["overrides"].items():
+        hm.overrides[path] = {slot: Override(path, slot, v, writer, file, int(line))
+                              for slot, v, writer, file, line in rows}
+    hm.written = {p: [(slot, v) for slot, v in rows] for p, rows in value["written"].items()}
     return hm

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from linter.csource import C_KEYWORDS, Span, c_spans
+from linter.listcache import ByList
 
 NOT_CALLS = C_KEYWORDS | {"defined", "asm", "__asm__", "volatile", "do", "else", "case", "goto"}
 IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -41,18 +42,23 @@ class Call:
 LEXEMES = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"?|'(?:\\.|[^'\\\n])*'?", re.S)
 
 
-def blank_comments(lines: list[str]) -> list[str]:
-    """The lines with comments, string and character literals blanked (lengths and line breaks
-    kept): a call named in a comment or a message is no call. One regular expression over the
-    text (a loop over characters in Python cost 100 ms on a kernel's boot files)."""
+def _blank(lines: list[str]) -> list[str]:
     def blank(m) -> str:
         text = m.group(0)
         if text[0] in "\"'":
             closed = len(text) > 1 and text[-1] == text[0]
             return text[0] + " " * (len(text) - 1 - closed) + (text[0] if closed else "")
-        return re.sub(r"[^\n]", " ", text)
+        return "\n".join(" " * len(part) for part in text.split("\n"))
 
     return LEXEMES.sub(blank, "\n".join(lines)).split("\n")
+
+
+# The lines with comments, string and character literals blanked (lengths and line breaks kept): a
+# call named in a comment or a message is no call. One regular expression over the text (a loop
+# over characters in Python cost 100 ms on a kernel's boot files). A file version is blanked once
+# a run: the hook map, the reorder rule and the counterparts all ask. The result is shared: never
+# change it in place.
+blank_comments = ByList(_blank)
 
 
 @lru_cache(maxsize=8)

@@ -56,6 +56,7 @@ class HunkMark:
     deleted_file: bool = False
     new_file: bool = False
     width: int = 64             # 32: it changes i386-only code (head_32.S, an #ifndef CONFIG_X86_64 branch)
+    _kind: str | None = field(default=None, repr=False, compare=False)   # kind, once worked out
 
     @property
     def added(self) -> list[ChangedLine]:
@@ -75,6 +76,11 @@ class HunkMark:
         """"comment" (comments and blank lines only), "annotation" (also annotations that emit no
         instruction: unwind hints, SYM_* spelled otherwise with the same name and binding), or
         "code"."""
+        if self._kind is None:                  # (rules ask it of every hunk, often)
+            self._kind = self._classify()
+        return self._kind
+
+    def _classify(self) -> str:
         if all(COMMENT_ONLY.match(c.text) for c in self.changes):
             return "comment"
         # the hunk's window before and after, in order: a moved line is a change, a respelled one not
@@ -109,6 +115,7 @@ class SourceLookup:
     def __init__(self, versions: FileVersions | None = None):
         self.versions = versions
         self._spans: dict[str, list[Span]] = {}
+        self._widths: dict[int, tuple] = {}
 
     def post_spans(self, patch: Patch, pf: PatchedFile, path: str) -> list[Span] | None:
         if self.versions is None or pf.is_removed_file:
@@ -129,6 +136,19 @@ class SourceLookup:
 
     def texts(self, patch: Patch, pf: PatchedFile, pre_path: str, post_path: str):
         return file_texts(self.versions, patch, pf, pre_path, post_path)
+
+    def widths(self, lines: list[str] | None) -> list[int | None] | None:
+        """csource.line_widths of a file version's lines, once per version (None: no #ifdef of
+        CONFIG_X86_* in it, or no text)."""
+        if lines is None:
+            return None
+        key = id(lines)
+        if key not in self._widths:
+            from linter.csource import line_widths
+
+            table = line_widths(lines) if any("CONFIG_X86_" in line for line in lines) else None
+            self._widths[key] = (lines, table)          # (the lines kept: their id stays theirs)
+        return self._widths[key][1]
 
     def head_spans(self, patch: Patch, pf: PatchedFile, pre_path: str, post_path: str):
         """(post spans, pre spans) from HEAD for a patch that is no commit: at most one is not None."""
@@ -235,19 +255,16 @@ def mark_file(patch: Patch, pf: PatchedFile, profile: Profile, lookup: SourceLoo
                         functions=functions, deleted_file=pf.is_removed_file, new_file=pf.is_added_file)
         _assign_paths(mark, profile)
         if mark.paths:
-            mark.width = profile.file_bits(path) or _width(hunk, *lookup.texts(patch, pf, pre_path, path))
+            mark.width = profile.file_bits(path) or _width(hunk, *map(lookup.widths,
+                                                                       lookup.texts(patch, pf, pre_path, path)))
         out.append(mark)
     return out
 
 
-def _width(hunk: Hunk, pre: list[str] | None, post: list[str] | None) -> int:
-    """32 when every code line the hunk changes is built for i386 only, else 64."""
-    from linter.csource import line_widths
-
-    widths = {}
-    for lines, key in ((pre, "pre"), (post, "post")):
-        if lines is not None and any("CONFIG_X86_" in line for line in lines):
-            widths[key] = line_widths(lines)
+def _width(hunk: Hunk, pre: list[int | None] | None, post: list[int | None] | None) -> int:
+    """32 when every code line the hunk changes is built for i386 only, else 64 (pre, post: the
+    widths of the file versions' lines, SourceLookup.widths)."""
+    widths = {key: table for table, key in ((pre, "pre"), (post, "post")) if table is not None}
     if not widths:
         return 64
     seen = set()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from clirun import entrylint
+from linter import jsoncache
 from linter.image import answers
 from linter.image.header import check_image_file
 from linter.image.model import load_image
@@ -60,7 +61,7 @@ def test_options_and_profile_are_part_of_the_key(example_images, tmp_path):
     one = entrylint("gaps", "--format", "json", "--path", "pvh", image).json()
     assert list(one["paths"]) == ["pvh"] and len(both["paths"]) == 3
     profile = tmp_path / "profile.toml"
-    shipped = Path(answers._top()) / "rules" / "x86_64.toml"
+    shipped = Path(jsoncache.package_top()) / "rules" / "x86_64.toml"
     profile.write_text(shipped.read_text().replace('converges_at = ["startup_64"]', 'converges_at = ["xen_pvh_init"]'))
     assert profile.read_text() != shipped.read_text()
     other = entrylint("gaps", "--format", "json", "--profile", str(profile), "--path", "pvh", image).json()
@@ -78,8 +79,10 @@ def test_a_changed_image_is_a_new_key(example_images, tmp_path):
 
 @pytest.mark.parametrize("damage, said", [
     (lambda data: data[:-7], "checksum mismatch"),
-    (lambda data: data.replace(b"entrylint-answers 1 ", b"entrylint-answers 99 ", 1), "format 99"),
+    (lambda data: data.replace(b"entrylint-cache 1 ", b"entrylint-cache 99 ", 1), "format 99"),
     (lambda data: b"\x00garbage\n" + data, "not an entrylint answers file"),
+    (lambda data: data.replace(b" answers ", b" hookmap ", 1), "not an entrylint answers file"),
+    (lambda data: data.split(b"\n")[0] + b"\n[1, 2]", "checksum mismatch"),
 ])
 def test_a_damaged_file_is_said_and_written_anew(example_images, damage, said):
     image = str(example_images.base)
@@ -116,12 +119,12 @@ def test_code_identity_follows_the_modules(tmp_path, monkeypatch):
     module = tmp_path / "linter" / "paths.py"
     module.write_text("x = 1\n")
     (tmp_path / "rules" / "x86_64.toml").write_text("")
-    monkeypatch.setattr(answers, "_top", lambda: str(tmp_path))
-    before = answers.code_identity()
-    assert answers.code_identity() == before
+    monkeypatch.setattr(jsoncache, "package_top", lambda: str(tmp_path))
+    before = jsoncache.code_identity()
+    assert jsoncache.code_identity() == before
     module.write_text("x = 2\n")            # the same size: the mtime tells
     os.utime(module, ns=(module.stat().st_atime_ns, module.stat().st_mtime_ns + 10**9))
-    assert answers.code_identity() != before
+    assert jsoncache.code_identity() != before
 
 
 def test_the_key_read_by_hand_is_the_array_caches(example_images):

@@ -213,3 +213,61 @@ def test_el110_leaves_a_new_override_to_el131_but_not_new_work_beside_it(kernel)
     kernel.edit(ENLIGHTEN_PV, "\txen_init_capabilities();\n", "\txen_init_capabilities();\n\txen_setup_features();\n")
     kernel.commit("x86/xen: features again")
     assert [f["rule"] for f in findings(kernel, "EL110,EL131")] == ["EL110"]
+
+
+def reorder_commit(kernel):
+    kernel.edit(SETUP, WARNING + "\tearly_reserve_memory();\n\te820__memory_setup();\n",
+                "\te820__memory_setup();\n\tearly_reserve_memory();\n")
+    kernel.commit("x86/setup: reserve after the memory map")
+
+
+def test_the_hook_map_is_cached_by_the_files_blob_ids(kernel):
+    """A second run reads none of the hook files (the map and the reaches come from the cache);
+    a commit that leaves the hook files alone keeps the key, one that edits one changes it."""
+    from linter.gitobjects import GitObjects
+    from linter.hookmap import hook_map_at
+    from linter.profile import load_profile
+    from linter.versions import FileVersions
+
+    hooks = load_profile().hooks
+    tables = tuple(hooks.tables)
+
+    class Counting(FileVersions):
+        reads = 0
+
+        def named(self, name):
+            Counting.reads += 1
+            return super().named(name)
+
+    first = hook_map_at(str(kernel.path), "HEAD", hooks, tables, Counting(GitObjects(str(kernel.path))))
+    reaches = first.reaches
+    assert Counting.reads > 3 and reaches
+    Counting.reads = 0
+    again = hook_map_at(str(kernel.path), "HEAD", hooks, tables, Counting(GitObjects(str(kernel.path))))
+    assert again.overrides == first.overrides and again.defaults == first.defaults
+    assert again.reaches == reaches and Counting.reads == 0
+    (kernel.path / "NOTES").write_text("a file no hook rule reads\n")
+    kernel.commit("notes")
+    assert hook_map_at(str(kernel.path), "HEAD", hooks, tables, Counting(GitObjects(str(kernel.path)))).reaches == reaches
+    assert Counting.reads == 0
+    kernel.edit(XEN_SETUP, "\n", "\n/* edited */\n")
+    kernel.commit("xen: a comment")
+    hook_map_at(str(kernel.path), "HEAD", hooks, tables, Counting(GitObjects(str(kernel.path))))
+    assert Counting.reads > 3
+
+
+def test_a_damaged_hook_cache_is_noted_and_rebuilt(kernel, tmp_path):
+    import os
+    from pathlib import Path
+
+    reorder_commit(kernel)
+    good = findings(kernel, "EL130")
+    files = sorted((Path(os.environ["XDG_CACHE_HOME"]) / "entrylint" / "hookmap").iterdir())
+    assert [f.name.endswith(".reaches") for f in files] == [False, True]
+    for f in files:
+        f.write_bytes(f.read_bytes()[:-3])
+    run = entrylint("check", "HEAD", "--format", "json", "--select", "EL130", cwd=kernel.path)
+    assert run.json()["findings"] == good
+    notes = [n for n in run.json()["notes"] if "cache file ignored" in n]
+    assert len(notes) == 1 and "checksum mismatch" in notes[0]      # the map; reaches are not asked again
+    assert findings(kernel, "EL130") == good

@@ -5,13 +5,12 @@ and pyelftools and rebuilds the analysis (~0.15 s). This cache keeps the report 
 reads only the ELF header, the section headers and the note sections (with struct: no numpy, no
 pyelftools), then one file.
 
-One file per image, `answers/<image key>.ans` under the cache root: a first line
-`entrylint-answers FORMAT SHA256`, then JSON `{entry key: report}`. The image key is the one the
+One file per image, `answers/<image key>.ans` under the cache root, in linter.jsoncache's
+format (a checked first line, then JSON `{entry key: report}`). The image key is the one the
 array cache uses (build-id, section headers, size, mtime); an entry key is the command, its
 options, the profile's bytes and the identity of entrylint's own code (its version and the size
 and mtime of every module: a changed linter never reads an old answer). A file with another
-format, a bad checksum or bad JSON is ignored with a note and written anew; a file that cannot be
-written is simply not used. Writes are atomic (a temporary file renamed over the old one).
+format, a bad checksum or bad JSON is ignored with a note and written anew.
 """
 
 from __future__ import annotations
@@ -21,21 +20,15 @@ import json
 import os
 import struct
 import sys
-import tempfile
 
-from linter import __version__
+from linter import jsoncache
+from linter.jsoncache import cache_root, code_identity, package_top
 
 FORMAT = 1
 IMAGE_KEY_VERSION = 1        # of image_key(), shared with the array cache
-MAGIC = "entrylint-answers"
+KIND = "answers"
 MOST_ENTRIES = 16            # per image: commands × options × profiles a user really alternates
 SHT_NOTE = 7
-PACKAGE_DIRS = ("linter", "rules")
-
-
-def cache_root() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "entrylint")
 
 
 def image_key(path: str, build_id: str | None, section_headers: bytes, st: os.stat_result, version: int) -> str:
@@ -89,28 +82,9 @@ def gnu_build_id(notes: bytes) -> str | None:
     return None
 
 
-def code_identity() -> str:
-    """entrylint's version and the size and mtime of each of its modules."""
-    top = _top()
-    parts = [__version__]
-    for package in PACKAGE_DIRS:
-        for root, dirs, files in os.walk(os.path.join(top, package)):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                if name.endswith((".py", ".toml")):
-                    st = os.stat(os.path.join(root, name))
-                    parts.append(f"{os.path.relpath(root, top)}/{name}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
-
-
-def _top() -> str:
-    """The directory that holds the linter and rules packages."""
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
 def profile_digest(profile_path: str | None) -> str:
     # linter.profile.SHIPPED, without importing the profile loader (its dataclasses)
-    shipped = os.path.join(_top(), "rules", "x86_64.toml")
+    shipped = os.path.join(package_top(), "rules", "x86_64.toml")
     with open(profile_path or shipped, "rb") as fh:
         return hashlib.sha1(fh.read()).hexdigest()
 
@@ -149,51 +123,12 @@ class Answers:
         entries[self.entry] = report
         while len(entries) > MOST_ENTRIES:
             entries.pop(next(iter(entries)))
-        body = json.dumps(entries, separators=(",", ":")).encode()
-        head = f"{MAGIC} {FORMAT} {hashlib.sha256(body).hexdigest()}\n".encode()
-        try:
-            os.makedirs(os.path.dirname(self.file), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.file), suffix=".tmp")
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(head + body)
-            os.replace(tmp, self.file)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        jsoncache.write(self.file, KIND, FORMAT, entries)
 
     def _entries(self, quiet: bool = False) -> dict:
-        try:
-            with open(self.file, "rb") as fh:
-                data = fh.read()
-        except OSError:
-            return {}
-        problem = _problem(data)
-        if problem is None:
-            try:
-                entries = json.loads(data[data.index(b"\n") + 1:])
-                if isinstance(entries, dict):
-                    return entries
-                problem = "not a table of answers"
-            except ValueError as exc:
-                problem = f"bad JSON ({exc})"
-        if not quiet:
+        entries, problem = jsoncache.read(self.file, KIND, FORMAT)
+        if entries is not None and not isinstance(entries, dict):
+            entries, problem = None, "not a table of answers"
+        if problem and not quiet:
             print(f"entrylint: {self.file}: cache file ignored ({problem}); it is written anew", file=sys.stderr)
-        return {}
-
-
-def _problem(data: bytes) -> str | None:
-    """What is wrong with a cache file's first line and checksum, or None."""
-    head, newline, body = data.partition(b"\n")
-    fields = head.decode("ascii", "replace").split(" ")
-    if not newline or len(fields) != 3 or fields[0] != MAGIC:
-        return "not an entrylint answers file"
-    if fields[1] != str(FORMAT):
-        return f"format {fields[1]}, this entrylint reads {FORMAT}"
-    if hashlib.sha256(body).hexdigest() != fields[2]:
-        return "checksum mismatch"
-    return None
+        return entries or {}
