@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from linter.csource import c_spans
 from linter.hooksource import Assignment, assignments, blank_comments, calls_by_function, initialisers
-from linter.profile import HookProfile, glob_matches
+from linter.profile import HookProfile, globs_matcher
 
 
 @dataclass(frozen=True)
@@ -157,11 +157,11 @@ def hook_files_at(root: str, revision: str, hooks: HookProfile) -> dict[str, str
                              env=safe_env(), capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return {}
-    found = {}
+    found, wanted = {}, globs_matcher(patterns)
     for line in out.splitlines():
         meta, _, path = line.partition("\t")
         fields = meta.split()
-        if len(fields) == 3 and fields[1] == "blob" and any(glob_matches(path, p) for p in patterns):
+        if len(fields) == 3 and fields[1] == "blob" and wanted(path):
             found[path] = fields[2]
     return found
 

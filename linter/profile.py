@@ -26,6 +26,15 @@ def glob_matches(path: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(path, pattern)
 
 
+def globs_matcher(patterns: list[str]):
+    """A function path → bool: does any of `patterns` match (glob_matches)? Plain paths by a set,
+    the globs by one regular expression (a tree listing has thousands of paths to test)."""
+    plain = {p for p in patterns if not any(c in p for c in "*?[")}
+    globs = [fnmatch.translate(p) for p in patterns if p not in plain]
+    regex = re.compile("|".join(globs)) if globs else None
+    return lambda path: path in plain or (regex is not None and regex.match(path) is not None)
+
+
 @dataclass(frozen=True)
 class EntryFile:
     pattern: str               # a path or fnmatch glob, repository relative

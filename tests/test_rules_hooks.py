@@ -271,3 +271,14 @@ def test_a_damaged_hook_cache_is_noted_and_rebuilt(kernel, tmp_path):
     notes = [n for n in run.json()["notes"] if "cache file ignored" in n]
     assert len(notes) == 1 and "checksum mismatch" in notes[0]      # the map; reaches are not asked again
     assert findings(kernel, "EL130") == good
+
+
+@pytest.mark.parametrize("path", ["arch/x86/xen/enlighten_pv.c", "arch/x86/xen/sub/dir.c", "arch/x86/kernel/setup.c",
+                                  "arch/x86/kernel/setup.h", "init/main.c", "init/main.cc", "README", "arch/x86/xen",
+                                  "arch/x86/kernel/apic/io_apic.c", "xarch/x86/kernel/setup.c"])
+def test_the_hook_files_matcher_is_glob_matches(path):
+    from linter.profile import glob_matches, globs_matcher, load_profile
+
+    patterns = load_profile().hooks.globs() + ["arch/x86/xen/*.c", "init/[a-m]*.c", "a?c"]
+    assert globs_matcher(patterns)(path) == any(glob_matches(path, p) for p in patterns)
+    assert globs_matcher([])(path) is False
