@@ -66,6 +66,7 @@ def read(path: str, kind: str, fmt: int):
 
 
 def write(path: str, kind: str, fmt: int, value) -> None:
+    """(TypeError or ValueError when `value` is not JSON: the caller's to decide.)"""
     body = json.dumps(value, separators=(",", ":")).encode()
     head = f"{MAGIC} {fmt} {kind} {hashlib.sha256(body).hexdigest()}\n".encode()
     try:

@@ -173,12 +173,13 @@ def test_check_writes_only_its_output(trapped_repo, tmp_path, isolated_world):
     repo, _ = trapped_repo
     log = tmp_path / "audit.log"
     report = tmp_path / "report.sarif"
-    before = snapshot(repo.path), snapshot(isolated_world)
+    cache = isolated_world / ".cache" / "entrylint"      # the parsed profile, the base's hook map
+    before = snapshot(repo.path), snapshot(isolated_world, skip=cache)
     proc = run(["check", f"{repo.base}..HEAD", "--format", "sarif", "--output", str(report)], cwd=repo.path, log=log)
     assert proc.returncode == 1, proc.stderr
     assert report.exists()
-    assert (snapshot(repo.path), snapshot(isolated_world)) == before, "the run changed the checkout or HOME"
-    assert_writes_only(log, [report.resolve()])
+    assert (snapshot(repo.path), snapshot(isolated_world, skip=cache)) == before, "the run changed the checkout or HOME"
+    assert_writes_only(log, [report.resolve(), cache.resolve()])
 
 
 def test_entries_writes_only_its_cache(tmp_path, isolated_world):
