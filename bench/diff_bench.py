@@ -1,10 +1,13 @@
-"""Diff side (issue 2): entrylint on a 100-patch series against checkpatch.pl on the same series.
+"""Diff side (issues 2 and 18): entrylint on a 100-patch series against checkpatch.pl on the same
+series, and on series of 10, 100 and 1000 patches to show how time grows with the series.
 
 Measured side by side in one run: `python -c pass` (the floor), `entrylint check BASE..HEAD`
-(git range), `entrylint check *.patch` (files), `checkpatch.pl --no-tree --terse` on the files and
-on the range (`--git`), and `entrylint check --staged` on a diff-only change. Then one `python -X importtime` run of the staged
-check shows which modules it imports (numpy, elftools and capstone must not be among them), and,
-when entrylint misses the 10x target, one cProfile run of the range check names the hot spots.
+(git range) with its cache as an earlier run left it and with none (`no cache`: a fresh cache
+directory each run, as on a CI machine), `entrylint check *.patch` (files), `checkpatch.pl
+--no-tree --terse` on the files and on the range (`--git`), and `entrylint check --staged` on a
+one-file change. Then one `python -X importtime` run of the staged check shows which modules it
+imports (numpy, elftools and capstone must not be among them), and, when entrylint misses the
+target, one cProfile run of the range check names the hot spots.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import debfetch
 from hotspots import profile_entrylint
 from make_series import git, git_env, make_series
 from measure import Command, side_by_side
-from report import CHECKPATCH_ON_FILES, CHECKPATCH_ON_RANGE, DIFF_TARGET
+from report import CHECKPATCH_ON_FILES, CHECKPATCH_ON_RANGE, DIFF_TARGET, RANGE_NO_CACHE
+
+SCALING = (10, 100, 1000)      # series lengths whose times give the slope
 
 CHECKPATCH_FILES = ["scripts/checkpatch.pl", "scripts/spelling.txt", "scripts/const_structs.checkpatch"]
 TREE_SLICE = ["arch/x86", "init"]
@@ -75,8 +80,11 @@ def measure_series(series: dict, tree: Path, version: str, reps: int, before: li
     repo, patches = series["repo"], series["patches"]
     stats_info = git(Path(repo), "diff", "--shortstat", "bench-base", "bench-head").strip()
     checkpatch = ["perl", str(tree / "scripts/checkpatch.pl"), "--no-tree", "--terse"]
+    fresh = str(Path(repo).parent / "fresh-cache")
+    no_cache = ["sh", "-c", f'rm -rf "{fresh}" && XDG_CACHE_HOME="{fresh}" exec "$0" check {SPEC}', entrylint]
     commands = before + [
         Command("entrylint check RANGE", [entrylint, "check", SPEC], cwd=repo, ok_codes=(0, 1)),
+        Command(RANGE_NO_CACHE, no_cache, cwd=repo, ok_codes=(0, 1)),
         Command("entrylint check *.patch", [entrylint, "check", *patches], cwd=repo, ok_codes=(0, 1)),
         Command(CHECKPATCH_ON_FILES, [*checkpatch, *patches], cwd=repo, ok_codes=(0, 1)),
         Command(CHECKPATCH_ON_RANGE, [*checkpatch, "--git", SPEC], cwd=repo, ok_codes=(0, 1)),
@@ -86,7 +94,7 @@ def measure_series(series: dict, tree: Path, version: str, reps: int, before: li
     cp = stats[CHECKPATCH_ON_FILES]
     # (report.py words the targets from the commands' own numbers; this picks what to profile)
     ratios = {name: {"wall": round(cp.median / stats[name].median, 1)}
-              for name in ("entrylint check RANGE", "entrylint check *.patch")
+              for name in ("entrylint check RANGE", RANGE_NO_CACHE, "entrylint check *.patch")
               if not stats[name].error and not cp.error}
     return {"source_package": f"linux-source-6.1 {version}", "patches": len(patches), "shortstat": stats_info,
             "repo": repo, "commands": {k: v.to_dict() for k, v in stats.items()}, "checkpatch_over_entrylint": ratios}
@@ -104,8 +112,26 @@ def run(work: Path, reps: int, python: str, entrylint: str, log) -> dict:
     result["staged_imports"] = imports = import_report(python, clone)
     if imports["heavy_imported"]:
         log(f"check --staged imports {', '.join(imports['heavy_imported'])}: a diff-only run must not")
+    result["scaling"] = scaling(work, tree, version, reps, entrylint, log)
     worst = min((r["wall"] for r in result["checkpatch_over_entrylint"].values()), default=None)
     if worst is not None and worst < DIFF_TARGET:
         log(f"entrylint is only {worst}x faster than checkpatch (target {DIFF_TARGET:g}x): profiling the range check")
         result["profile"] = profile_entrylint(python, ["check", SPEC], series["repo"], work / "diff-range.prof")
     return result
+
+
+def scaling(work: Path, tree: Path, version: str, reps: int, entrylint: str, log) -> dict:
+    """`entrylint check RANGE` on series of SCALING lengths (the same generator and seed: each is
+    the start of the next), side by side; the time per patch between each pair of lengths."""
+    commands = []
+    for n in SCALING:
+        series = make_series(tree, work / f"series-{n}", version, patches_wanted=n)
+        commands.append(Command(f"entrylint check RANGE, {n} patches", [entrylint, "check", SPEC],
+                                cwd=series["repo"], ok_codes=(0, 1)))
+    log(f"diff side, series of {', '.join(map(str, SCALING))} patches: {reps} rounds")
+    stats = side_by_side(commands, reps, log)
+    medians = [stats[c.name].median for c in commands]
+    slopes = [{"from": a, "to": b, "ms_per_patch": round((tb - ta) * 1000 / (b - a), 3)}
+              for (a, ta), (b, tb) in zip(zip(SCALING, medians), list(zip(SCALING, medians))[1:])]
+    return {"commands": {k: v.to_dict() for k, v in stats.items()}, "lengths": list(SCALING),
+            "slopes": slopes}

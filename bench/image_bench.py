@@ -1,8 +1,10 @@
-"""Image side (issue 8): entrylint's image commands on Debian's 6.1 and 6.12 debug vmlinux files,
-side by side with `nm -n` and `readelf -n` on the same file.
+"""Image side (issues 8 and 18): entrylint's image commands on Debian's 6.1 and 6.12 debug vmlinux
+files, side by side with `nm -n` and `readelf -n` on the same file.
 
 Per image, in one run: `python -c pass` (floor), `nm -n`, `readelf -n`, `entrylint entries` and
-`entrylint gaps` cold (--no-cache) and cached (the warm-up run fills a cache the bench owns).
+`entrylint gaps` cold (--no-cache) and cached (the warm-up run fills a cache the bench owns). Then
+`entrylint check RANGE --base-image 6.1 --image 6.12` (the diff side's series, both images) cold and
+cached, beside `nm -n` run on both images.
 A command that does not work yet (being written by someone else) is listed with its error and
 skipped; the harness measures it as soon as it works.
 """
@@ -15,10 +17,9 @@ from pathlib import Path
 import debfetch
 from hotspots import profile_entrylint
 from measure import Command, side_by_side
-from report import CACHED_TARGET, COLD_TARGET
+from report import CACHED_TARGET, CHECK_CACHED, CHECK_COLD, COLD_TARGET, NM_BOTH
 
 ENTRYLINT_COMMANDS = ["entries", "gaps"]
-# Issue 8's targets, as ratios to `nm -n` in one run: cold `gaps` within 6x, cached within 1.5x.
 
 
 def commands_for(vmlinux: Path, python: str, entrylint: str, env: dict[str, str]) -> list[Command]:
@@ -35,6 +36,27 @@ def commands_for(vmlinux: Path, python: str, entrylint: str, env: dict[str, str]
     for sub in ENTRYLINT_COMMANDS:
         cmds.append(Command(f"entrylint {sub} (cached)", [entrylint, sub, img], env=env, ok_codes=lint_ok))
     return cmds
+
+
+def pair(work: Path, reps: int, entrylint: str, env: dict[str, str], log) -> dict:
+    """check with --base-image (6.1) and --image (6.12) on the diff side's series, against `nm -n`
+    on both files, in one run."""
+    from diff_bench import CHECKPATCH_FILES, TREE_SLICE
+    from make_series import make_series
+
+    tree, version = debfetch.kernel_source(work, CHECKPATCH_FILES + TREE_SLICE)
+    series_repo = make_series(tree, work / "series", version)["repo"]
+    base, head = (str(debfetch.debian_vmlinux(work, package)[0]) for package in debfetch.IMAGE_PACKAGES)
+    check = [entrylint, "check", "bench-base..bench-head", "--base-image", base, "--image", head]
+    commands = [Command(NM_BOTH, ["sh", "-c", 'nm -n "$0" >/dev/null && nm -n "$1" >/dev/null', base, head],
+                        env=env),
+                Command(CHECK_COLD, check + ["--no-cache"], cwd=series_repo, env=env, ok_codes=(0, 1)),
+                Command(CHECK_CACHED, check, cwd=series_repo, env=env, ok_codes=(0, 1))]
+    log(f"image side: check with two images, {reps} rounds")
+    stats = side_by_side(commands, reps, log)
+    nm = stats[NM_BOTH]
+    return {"base": base, "head": head, "commands": {k: v.to_dict() for k, v in stats.items()},
+            "over_nm": {n: round(s.median / nm.median, 1) for n, s in stats.items() if n != NM_BOTH and not s.error}}
 
 
 def run(work: Path, reps: int, python: str, entrylint: str, env: dict[str, str], log) -> dict:

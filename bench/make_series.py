@@ -146,12 +146,14 @@ def area(path: str) -> str:
     return next(tag for prefix, tag in AREAS.items() if path.startswith(prefix))
 
 
-def make_series(tree: Path, out: Path, source_version: str, entry_share: float = 0.4) -> dict:
+def make_series(tree: Path, out: Path, source_version: str, entry_share: float = 0.4,
+                patches_wanted: int = PATCHES) -> dict:
     """A git repository at out/linux (base tag bench-base, head bench-head) and out/patches/*.patch.
     entry_share: how often a touched file is an entry file (0.4: a series aimed at boot code, the
-    costly case for entrylint; 0.05: a typical x86 series that now and then touches boot code)."""
+    costly case for entrylint; 0.05: a typical x86 series that now and then touches boot code).
+    patches_wanted: the series' length (the first N commits of a longer series are the same)."""
     stamp = out / "series.stamp"
-    want = f"{VERSION} {SEED} {PATCHES} {source_version} {entry_share}"
+    want = f"{VERSION} {SEED} {patches_wanted} {source_version} {entry_share}"
     repo, patches = out / "linux", out / "patches"
     if stamp.exists() and stamp.read_text() == want:
         return {"repo": str(repo), "patches": sorted(str(p) for p in patches.glob("*.patch"))}
@@ -164,7 +166,7 @@ def make_series(tree: Path, out: Path, source_version: str, entry_share: float =
     git(repo, "tag", "bench-base", env=env)
     rng = random.Random(SEED)
     commits: list[tuple[str, str]] = []
-    for n in range(1, PATCHES + 1):
+    for n in range(1, patches_wanted + 1):
         count = rng.choice((1, 1, 1, 1, 1, 1, 2, 2, 2, 3))
         files = [rng.choice(ENTRY_FILES) if rng.random() < entry_share else rng.choice(OTHER_FILES)
                  for _ in range(count)]

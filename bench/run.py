@@ -73,6 +73,7 @@ def main() -> int:
         results["diff"] = diff_bench.run(work, args.reps, python, entrylint, log)
     if args.only in (None, "image"):
         results["image"] = image_bench.run(work, args.reps, python, entrylint, env, log)
+        results["image_pair"] = image_bench.pair(work, args.reps, entrylint, env, log)
     results["load_after"] = os.getloadavg()
     (work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)
