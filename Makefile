@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test fuzz bench e2e venv clean
+.PHONY: demo test fuzz bench bench-build e2e venv clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ fuzz: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(PY) bench/run.py
+
+# entrylint build beside plain make on the e2e tree of BENCH_ERA (make e2e first): minutes, one round
+BENCH_ERA ?= 6.12
+bench-build: $(VENV)/.test-installed
+	$(PY) bench/run.py --only build --era $(BENCH_ERA)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

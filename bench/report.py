@@ -166,6 +166,11 @@ def markdown(results: dict) -> str:
                 "is the start of the next)", ""] + scaling_table(results["diff"]["scaling"]) + [""]
     if "image" in results:
         out += ["**Image side**", ""] + image_table(results["image"]) + [""]
+    if results.get("build"):
+        b = results["build"]
+        out += [f"**Builds (issue 16)**: the e2e {b['era']} tree, `-j{b['jobs']}`, one round each", "",
+                "| what | seconds |", "| --- | ---: |"]
+        out += [f"| {name} | {sec:.1f} |" for name, sec in b["seconds"].items()] + [""]
     if results.get("image_pair"):
         out += ["**Two images: `check --base-image --image`**", ""] + pair_table(results["image_pair"]) + [""]
     return "\n".join(out)

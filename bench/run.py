@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import build_bench
 import diff_bench
 import image_bench
 import install
@@ -56,7 +57,10 @@ def main() -> int:
                         "$ENTRYLINT_BENCH_DIR or /var/tmp/entrylint-bench; outside the repository)",
                         default=Path(os.environ.get("ENTRYLINT_BENCH_DIR", "/var/tmp/entrylint-bench")))
     parser.add_argument("--reps", type=int, default=5, help="measured rounds per side (median; default 5)")
-    parser.add_argument("--only", choices=["diff", "image"], help="run one side only")
+    parser.add_argument("--only", choices=["diff", "image", "build"],
+                        help="run one side only; `build` (kernel builds, minutes: not in the default run) "
+                             "needs the e2e tree of --era")
+    parser.add_argument("--era", default="6.12", choices=["6.1", "6.12"], help="the e2e tree `build` uses")
     parser.add_argument("--readme", type=Path, metavar="FILE",
                         help="also write the results into FILE's bench section (between its markers)")
     args = parser.parse_args()
@@ -74,6 +78,8 @@ def main() -> int:
     if args.only in (None, "image"):
         results["image"] = image_bench.run(work, args.reps, python, entrylint, env, log)
         results["image_pair"] = image_bench.pair(work, args.reps, entrylint, env, log)
+    if args.only == "build":
+        results["build"] = build_bench.run(work, args.era, os.cpu_count() or 1, entrylint, env, log)
     results["load_after"] = os.getloadavg()
     (work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)

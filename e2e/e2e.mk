@@ -25,7 +25,7 @@ e2e-apply: e2e-prepare
 	python3 $(E2E_SRC)/run.py --apply-only $(E2E_ERAS)
 
 e2e-build: e2e-prepare
-	python3 $(E2E_SRC)/run.py --build-only $(E2E_ERAS)
+	$(VENV)/bin/python $(E2E_SRC)/run.py --build-only --entrylint $(VENV)/bin/entrylint $(E2E_ERAS)
 
 # Needs entrylint installed in $(VENV) (`make venv`); run.py says so when it is missing.
 e2e: e2e-prepare
