@@ -61,7 +61,7 @@ def test_an_unknown_form_is_said(model):
     dwarf = dwarfscan.sections(model)
     die = dwarfscan.top_level_variables(model, next(off for off, n in dwarfscan.unit_names(model)
                                                     if n.endswith("x86_init.c")), {"x86_init"})[0][1]
-    die.attributes["DW_AT_type"].form = 0x20              # DW_FORM_ref_sig8: a type unit's signature
+    die.attributes["DW_AT_type"].code = 0x20              # DW_FORM_ref_sig8: a type unit's signature
     with pytest.raises(dwarfscan.UnknownForm):
         die.get_DIE_from_attribute("DW_AT_type")
     assert dwarf.unit_at(dwarf.units[-1].end + 1) is None
@@ -84,3 +84,22 @@ def test_a_unit_die_longer_than_the_first_read(model, monkeypatch):
     monkeypatch.setattr(dwarfscan, "TOP_DIE_GUESS", 5)          # every name lies past the first read
     monkeypatch.setattr(dwarfscan, "STRING_CHUNK", 3)           # and every string is read in pieces
     assert list(dwarfscan.unit_names(model)) == expected
+
+
+def test_unit_functions_and_inlined_copies_are_pyelftools(model):
+    """The changed-lines map's walk (functions and inlined copies per unit) read raw and by
+    pyelftools gives the same rows, for every C unit of the example."""
+    from linter.image import lines
+
+    dwarf = _dwarf(model)
+    compared = 0
+    for offset, name in dwarfscan.unit_names(model):
+        if not name.endswith(".c"):
+            continue
+        program = dwarf.line_program_for_CU(dwarf.get_CU_at(offset))
+        files = set(range(len(program.header.file_entry) + 1))           # every file of the unit
+        top = dwarf.get_CU_at(offset).get_top_DIE()
+        expected = (list(lines._subprograms(top)), list(lines._inlined(top, files)))
+        assert lines._unit_functions(model, dwarf, offset, files) == expected
+        compared += len(expected[0])
+    assert compared > 20

@@ -28,6 +28,7 @@ FIXED = {0x05: 2, 0x06: 4, 0x07: 8, 0x0B: 1, 0x0C: 1, 0x11: 1, 0x12: 2, 0x13: 4,
 ULEB_FORMS = {0x0F, 0x15, 0x1A, 0x1B, 0x22, 0x23, 0x1F02, 0x1F01}
 DW_FORM_addr, DW_FORM_string, DW_FORM_strp, DW_FORM_line_strp, DW_FORM_ref_addr = 0x01, 0x08, 0x0E, 0x1F, 0x10
 DW_FORM_sdata, DW_FORM_udata, DW_FORM_indirect, DW_FORM_implicit_const = 0x0D, 0x0F, 0x16, 0x21
+DW_FORM_sec_offset = 0x17
 OFFSET_FORMS = {0x0E, 0x10, 0x17, 0x1D, 0x1F, 0x1F20, 0x1F21}
 UNIT_REFS = {0x11: 1, 0x12: 2, 0x13: 4, 0x14: 8, 0x15: 0}          # ref1..ref8, ref_udata: unit-relative
 DATA = {0x0B: 1, 0x05: 2, 0x06: 4, 0x07: 8}                         # data1..data8: unsigned values
@@ -35,13 +36,18 @@ BLOCKS = {0x0A: 1, 0x03: 2, 0x04: 4}
 VARIABLE_LENGTH = {0x09, 0x18}                                      # block, exprloc: ULEB size, then bytes
 FLAGS = {0x0C, 0x19}
 # the names the slot walk asks for (pyelftools spells them so); other tags and attributes stay numbers
-TAG_NAMES = {0x01: "DW_TAG_array_type", 0x0D: "DW_TAG_member", 0x0F: "DW_TAG_pointer_type",
-             0x13: "DW_TAG_structure_type", 0x16: "DW_TAG_typedef", 0x17: "DW_TAG_union_type",
-             0x21: "DW_TAG_subrange_type", 0x26: "DW_TAG_const_type", 0x34: "DW_TAG_variable",
-             0x35: "DW_TAG_volatile_type", 0x37: "DW_TAG_restrict_type", 0x47: "DW_TAG_atomic_type"}
-ATTR_NAMES = {0x03: "DW_AT_name", 0x0B: "DW_AT_byte_size", 0x0D: "DW_AT_bit_size", 0x2F: "DW_AT_upper_bound",
-              0x37: "DW_AT_count", 0x38: "DW_AT_data_member_location", 0x49: "DW_AT_type",
-              0x6B: "DW_AT_data_bit_offset"}
+TAG_NAMES = {0x01: "DW_TAG_array_type", 0x0B: "DW_TAG_lexical_block", 0x0D: "DW_TAG_member",
+             0x0F: "DW_TAG_pointer_type", 0x11: "DW_TAG_compile_unit", 0x13: "DW_TAG_structure_type",
+             0x16: "DW_TAG_typedef", 0x17: "DW_TAG_union_type", 0x1D: "DW_TAG_inlined_subroutine",
+             0x21: "DW_TAG_subrange_type", 0x26: "DW_TAG_const_type", 0x2E: "DW_TAG_subprogram",
+             0x34: "DW_TAG_variable", 0x35: "DW_TAG_volatile_type", 0x37: "DW_TAG_restrict_type",
+             0x47: "DW_TAG_atomic_type"}
+ATTR_NAMES = {0x03: "DW_AT_name", 0x0B: "DW_AT_byte_size", 0x0D: "DW_AT_bit_size", 0x11: "DW_AT_low_pc",
+              0x2F: "DW_AT_upper_bound", 0x31: "DW_AT_abstract_origin", 0x37: "DW_AT_count",
+              0x38: "DW_AT_data_member_location", 0x3A: "DW_AT_decl_file", 0x3B: "DW_AT_decl_line",
+              0x3C: "DW_AT_declaration", 0x47: "DW_AT_specification", 0x49: "DW_AT_type",
+              0x52: "DW_AT_entry_pc", 0x55: "DW_AT_ranges", 0x6B: "DW_AT_data_bit_offset"}
+FORM_NAMES = {0x01: "DW_FORM_addr", 0x17: "DW_FORM_sec_offset"}       # the ones callers ask about
 STRING_CHUNK = 96           # bytes read at a time for a string (unit names are paths)
 TOP_DIE_GUESS = 160         # bytes read of a unit's DIE to find its name (gcc's: ~40)
 
@@ -115,6 +121,7 @@ class Sections:
     """The DWARF sections of one image, the unit headers and the abbreviations: read once a run."""
 
     def __init__(self, model):
+        self.model = model
         self.fd = os.open(model.path, os.O_RDONLY)
         self.info = self._range(model, ".debug_info")
         self.strings = {DW_FORM_strp: self._range(model, ".debug_str"),
@@ -166,6 +173,13 @@ def sections(model) -> Sections:
     if ("dwarfscan",) not in model.memo:
         model.memo[("dwarfscan",)] = Sections(model)
     return model.memo[("dwarfscan",)]
+
+
+def unit_die(model, unit_offset: int) -> Die | None:
+    """The top DIE of the unit at `unit_offset` (its children are the unit's top level)."""
+    dwarf = sections(model)
+    unit = dwarf.unit_at(unit_offset)
+    return Die(dwarf, unit, unit.die_at) if unit is not None and unit.offset == unit_offset else None
 
 
 def unit_headers(info: _FileRange):
@@ -329,10 +343,23 @@ def top_level_variables(model, unit_offset: int, wanted: set[str]) -> list[tuple
 
 
 class Attribute:
-    __slots__ = ("form", "value")
+    """One attribute of a Die: its form (`code`, and pyelftools' name in `form`), and its value,
+    decoded when asked (a name costs a read of .debug_str)."""
 
-    def __init__(self, form: int, value):
-        self.form, self.value = form, value
+    __slots__ = ("die", "code", "pos", "implicit", "_value")
+
+    def __init__(self, die: Die, code: int, pos: int, implicit):
+        self.die, self.code, self.pos, self.implicit, self._value = die, code, pos, implicit, None
+
+    @property
+    def form(self) -> str:
+        return FORM_NAMES.get(self.code, f"DW_FORM_{self.code:#x}")
+
+    @property
+    def value(self):
+        if self._value is None:
+            self._value = self.die.value_at(self.code, self.pos, self.implicit)
+        return self._value
 
 
 class Die:
@@ -349,19 +376,23 @@ class Die:
         tag, self.has_children, attrs = spec
         self.tag = TAG_NAMES.get(tag, f"DW_TAG_{tag:#x}")
         self.attributes: dict[str, Attribute] = {}
+        self._sibling = None
         for attr, form, implicit in attrs:
             if form == DW_FORM_indirect:
                 form, pos = uleb(data, pos)
             name = ATTR_NAMES.get(attr)
             if name is not None:
-                self.attributes[name] = Attribute(form, self._value(form, data, pos, implicit))
+                self.attributes[name] = Attribute(self, form, pos, implicit)
+            elif attr == DW_AT_sibling and form in UNIT_REFS:
+                self._sibling = self.value_at(form, pos, None)
             pos = skip(form, data, pos, unit)
             if pos is None:
                 raise UnknownForm(f"form {form:#x} in the DIE at {offset:#x}")
         self.end = unit.offset + pos
 
-    def _value(self, form: int, data: bytes, pos: int, implicit):
-        unit = self.unit
+    def value_at(self, form: int, pos: int, implicit):
+        """The value of an attribute of `form` at `pos` in this DIE's unit."""
+        unit, data = self.unit, self.dwarf.unit_bytes(self.unit)
         if form in DATA:
             return int.from_bytes(data[pos:pos + DATA[form]], "little")
         if form == DW_FORM_udata:
@@ -374,6 +405,10 @@ class Die:
             size = UNIT_REFS[form]
             return unit.offset + (int.from_bytes(data[pos:pos + size], "little") if size else uleb(data, pos)[0])
         if form == DW_FORM_ref_addr:
+            return int.from_bytes(data[pos:pos + unit.offset_size], "little")
+        if form == DW_FORM_addr:
+            return int.from_bytes(data[pos:pos + unit.address_size], "little")
+        if form == DW_FORM_sec_offset:
             return int.from_bytes(data[pos:pos + unit.offset_size], "little")
         if form in (DW_FORM_string, DW_FORM_strp, DW_FORM_line_strp):
             return self.dwarf.string(form, data, pos, unit)
@@ -390,8 +425,8 @@ class Die:
 
     def get_DIE_from_attribute(self, name: str) -> Die:  # noqa: N802 - pyelftools' name
         attr = self.attributes[name]
-        if attr.form not in UNIT_REFS and attr.form != DW_FORM_ref_addr:
-            raise UnknownForm(f"{name} of form {attr.form:#x} at {self.offset:#x}")
+        if attr.code not in UNIT_REFS and attr.code != DW_FORM_ref_addr:
+            raise UnknownForm(f"{name} of form {attr.code:#x} at {self.offset:#x}")
         return self.dwarf.die(attr.value)
 
     def iter_children(self):
@@ -408,27 +443,13 @@ class Die:
         """The offset after this DIE's subtree: its DW_AT_sibling, else past every child."""
         if not self.has_children:
             return self.end
-        sibling = self._sibling()
-        if sibling is not None:
-            return sibling
+        if self._sibling is not None:
+            return self._sibling
         at = self.end
         data, base = self.dwarf.unit_bytes(self.unit), self.unit.offset
         while data[at - base] != 0:
             at = Die(self.dwarf, self.unit, at)._next_sibling()
         return at + 1
-
-    def _sibling(self) -> int | None:
-        data = self.dwarf.unit_bytes(self.unit)
-        code, pos = uleb(data, self.offset - self.unit.offset)
-        for attr, form, _ in self.dwarf.abbrev.table(self.unit.abbrev_off)[code][2]:
-            if form == DW_FORM_indirect:
-                form, pos = uleb(data, pos)
-            if attr == DW_AT_sibling and form in UNIT_REFS:
-                size = UNIT_REFS[form]
-                return self.unit.offset + (int.from_bytes(data[pos:pos + size], "little") if size
-                                           else uleb(data, pos)[0])
-            pos = skip(form, data, pos, self.unit)
-        return None
 
 
 class Abbreviations:
