@@ -25,21 +25,9 @@ import sys
 
 def run(args) -> int:
     """args: image (path), format ("text"|"json"), no_cache (bool), profile (path or None)."""
-    from linter.image.answers import Answers
+    from linter.image.answers import answered
 
-    answers = Answers.for_image(args.image, "entries", {}, getattr(args, "profile", None),
-                                enabled=not getattr(args, "no_cache", False))
-    report = answers.get()
-    if report is not None:
-        report["image"] = args.image             # the same image, maybe by another name
-    else:
-        from linter.image.model import load_image
-        from linter.profile import load_profile
-
-        profile = load_profile(getattr(args, "profile", None))
-        model = load_image(args.image, profile, use_cache=not getattr(args, "no_cache", False))
-        report = entries_report(model, profile)
-        answers.put(report)
+    report = answered(args, "entries", {}, entries_report)
     for warning in report["warnings"]:
         print(f"entrylint: {args.image}: {warning}", file=sys.stderr)
     if getattr(args, "format", "text") == "json":

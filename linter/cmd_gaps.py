@@ -33,27 +33,21 @@ from linter.errors import ConfigError
 
 def run(args) -> int:
     """args: image, path (or None), vs (or None), format ("text"|"json"|"dot"), no_cache, profile, validate."""
-    from linter.image.answers import Answers
+    from linter.image.answers import answered
 
     validate = getattr(args, "validate", False)
     path, vs = getattr(args, "path", None), getattr(args, "vs", None)
-    answers = Answers.for_image(args.image, "gaps", {"path": path, "vs": vs}, getattr(args, "profile", None),
-                                enabled=not getattr(args, "no_cache", False) and not validate)
-    report = answers.get()
-    if report is not None:
-        report["image"] = args.image             # the same image, maybe by another name
-    else:
-        from linter.image.model import load_image
-        from linter.image.paths import analyse
-        from linter.profile import load_profile
 
-        profile = load_profile(getattr(args, "profile", None))
-        model = load_image(args.image, profile, use_cache=not getattr(args, "no_cache", False))
+    def build(model, profile) -> dict:
+        from linter.image.paths import analyse
+
         analysis = analyse(model, profile)
         report = gaps_report(analysis, path, vs)
         if validate:
             _validate(analysis)
-        answers.put(report)
+        return report
+
+    report = answered(args, "gaps", {"path": path, "vs": vs}, build, store=not validate)
     fmt = getattr(args, "format", "text")
     if fmt == "json":
         json.dump(report, sys.stdout, indent=2)

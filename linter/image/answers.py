@@ -132,3 +132,22 @@ class Answers:
         if problem and not quiet:
             print(f"entrylint: {self.file}: cache file ignored ({problem}); it is written anew", file=sys.stderr)
         return entries or {}
+
+
+def answered(args, command: str, options: dict, build, store: bool = True) -> dict:
+    """The report of `command` on args.image: the stored one, else build(model, profile)'s (then
+    stored). args: image, profile, no_cache; store=False neither reads nor writes an answer."""
+    no_cache = getattr(args, "no_cache", False)
+    answers = Answers.for_image(args.image, command, options, getattr(args, "profile", None),
+                                enabled=store and not no_cache)
+    report = answers.get()
+    if report is not None:
+        report["image"] = args.image             # the same image, maybe by another name
+        return report
+    from linter.image.model import load_image
+    from linter.profile import load_profile
+
+    profile = load_profile(getattr(args, "profile", None))
+    report = build(load_image(args.image, profile, use_cache=not no_cache), profile)
+    answers.put(report)
+    return report
