@@ -103,3 +103,23 @@ def test_unit_functions_and_inlined_copies_are_pyelftools(model):
         assert lines._unit_functions(model, dwarf, offset, files) == expected
         compared += len(expected[0])
     assert compared > 20
+
+
+def test_line_programs_are_pyelftools(model):
+    """Every unit's line table read raw: the same directories, files and rows as pyelftools."""
+    from linter.image.dwarflines import line_program
+
+    dwarf = _dwarf(model)
+    rows = 0
+    for offset, _ in dwarfscan.unit_names(model):
+        ours = line_program(model, offset)
+        theirs = dwarf.line_program_for_CU(dwarf.get_CU_at(offset))
+        assert ours.header.version == theirs.header.version
+        assert ours.header.include_directory == [_text(d) for d in theirs.header.include_directory]
+        assert [(f.name, f.dir_index) for f in ours.header.file_entry] == \
+            [(_text(f.name), f.dir_index) for f in theirs.header.file_entry]
+        expected = [(s.address, s.file, s.line, s.end_sequence)
+                    for s in (e.state for e in theirs.get_entries()) if s is not None]
+        assert [(r.address, r.file, r.line, r.end_sequence) for r in ours.rows()] == expected
+        rows += len(expected)
+    assert rows > 200

@@ -42,7 +42,8 @@ TAG_NAMES = {0x01: "DW_TAG_array_type", 0x0B: "DW_TAG_lexical_block", 0x0D: "DW_
              0x21: "DW_TAG_subrange_type", 0x26: "DW_TAG_const_type", 0x2E: "DW_TAG_subprogram",
              0x34: "DW_TAG_variable", 0x35: "DW_TAG_volatile_type", 0x37: "DW_TAG_restrict_type",
              0x47: "DW_TAG_atomic_type"}
-ATTR_NAMES = {0x03: "DW_AT_name", 0x0B: "DW_AT_byte_size", 0x0D: "DW_AT_bit_size", 0x11: "DW_AT_low_pc",
+ATTR_NAMES = {0x03: "DW_AT_name", 0x0B: "DW_AT_byte_size", 0x0D: "DW_AT_bit_size", 0x10: "DW_AT_stmt_list",
+              0x11: "DW_AT_low_pc",
               0x2F: "DW_AT_upper_bound", 0x31: "DW_AT_abstract_origin", 0x37: "DW_AT_count",
               0x38: "DW_AT_data_member_location", 0x3A: "DW_AT_decl_file", 0x3B: "DW_AT_decl_line",
               0x3C: "DW_AT_declaration", 0x47: "DW_AT_specification", 0x49: "DW_AT_type",
@@ -137,6 +138,10 @@ class Sections:
             os.close(self.fd)
         except (OSError, AttributeError):
             pass
+
+    def range_of(self, name: str) -> _FileRange:
+        """Another section of the image, read the same way."""
+        return self._range(self.model, name)
 
     def _range(self, model, name: str) -> _FileRange:
         sec = model.section(name)

@@ -150,12 +150,11 @@ def _read_file_table(model, file: str) -> dict:
     if offsets:
         dwarf = _dwarf(model)
         for offset in offsets:
-            cu = dwarf.get_CU_at(offset)
-            program = dwarf.line_program_for_CU(cu)
+            program, rows = _line_program(model, dwarf, offset)
             if program is None:
                 continue
             files = _matching_files(program, file)
-            for line, address in _rows(program, files):
+            for line, address in _rows(rows, files):
                 rows_line.append(line)
                 rows_addr.append(address)
             functions, inlined = _unit_functions(model, dwarf, offset, files)
@@ -174,14 +173,26 @@ def _read_file_table(model, file: str) -> dict:
             "strings": np.array(list(strings) or [""], dtype=str)}
 
 
-def _rows(program, files: set[int]):
+def _line_program(model, dwarf, offset: int):
+    """(program, its rows) of the unit at `offset`: read raw (linter.image.dwarflines), or by
+    pyelftools for a header the raw reader does not know; (None, None) if the unit has none."""
+    from linter.image.dwarflines import line_program
+
+    try:
+        program = line_program(model, offset)
+        return program, program.rows() if program is not None else None
+    except dwarfscan.UnknownForm:
+        program = dwarf.line_program_for_CU(dwarf.get_CU_at(offset))
+        if program is None:
+            return None, None
+        return program, (e.state for e in program.get_entries() if e.state is not None)
+
+
+def _rows(rows, files: set[int]):
     """(line, address) of the rows of `files` that cover code: a row at the same address as the
     next one (a view: several lines at one place) holds no instruction of its own."""
     last = None
-    for entry in program.get_entries():
-        state = entry.state
-        if state is None:
-            continue
+    for state in rows:
         if last is not None and state.address > last[1]:
             yield last
         last = None if state.end_sequence or state.file not in files else (state.line, state.address)
