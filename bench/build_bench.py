@@ -10,6 +10,9 @@ Needs the e2e tree of one era (`make e2e-prepare ERA=6.12`) and its `e2e/hook-re
   olddefconfig + `make -jN vmlinux` at base, `make -jN vmlinux` again after checking out the head,
   and `make -jN vmlinux` once more with nothing to do (what a CI job that keeps its build
   directory pays to find out it is up to date).
+
+ccache is disabled for both (CCACHE_DISABLE=1: entrylint passes CC="ccache gcc" when it is
+installed, and an e2e run has filled its cache).
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ REPO = Path(__file__).resolve().parent.parent
 HEAD = "e2e/hook-reorder"
 
 
-def _timed(argv: list[str], cwd: Path | str, env: dict[str, str], log) -> float:
+def _timed(argv: list[str], cwd: Path | str, env: dict[str, str], log, ok=(0,)) -> float:
     log("$ " + " ".join(argv))
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode not in ok:
+        raise SystemExit(f"bench: exit {done.returncode}: {' '.join(argv)}: {done.stderr.strip()[-300:]}")
     return time.perf_counter() - start
 
 
@@ -41,6 +46,7 @@ def run(work: Path, era: str, jobs: int, entrylint: str, env: dict[str, str], lo
     tree = Path(os.environ.get("E2E_DIR", "/var/tmp/entrylint-e2e")) / era / "linux"
     if not (tree / ".git").is_dir():
         raise SystemExit(f"bench: {tree} is missing: make e2e-prepare ERA={era} (and make e2e for {HEAD})")
+    env = dict(env, CCACHE_DISABLE="1")     # both sides compile everything: ccache would serve one
     where = work / f"build-{era}"
     shutil.rmtree(where, ignore_errors=True)
     where.mkdir(parents=True)
@@ -53,7 +59,7 @@ def run(work: Path, era: str, jobs: int, entrylint: str, env: dict[str, str], lo
                                                                HEAD], tree, env, log),
         f"entrylint check base..{HEAD} --build (both cached)": _timed(
             mine + ["check", f"base..{HEAD}", "--build", "--cache-dir", str(cache), "-j", str(jobs),
-                    "--format", "json", "-o", str(where / "check.json")], tree, env, log),
+                    "--format", "json", "-o", str(where / "check.json")], tree, env, log, ok=(0, 1)),
     }
     plain, out = where / "plain-src", where / "plain-out"
     subprocess.run(["git", "-C", str(tree), "worktree", "add", "-q", "--detach", str(plain), "base"], check=True)
