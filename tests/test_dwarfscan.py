@@ -123,3 +123,32 @@ def test_line_programs_are_pyelftools(model):
         assert [(r.address, r.file, r.line, r.end_sequence) for r in ours.rows()] == expected
         rows += len(expected)
     assert rows > 200
+
+
+@pytest.mark.parametrize("section", [".debug_info", ".debug_abbrev", ".debug_line", ".debug_str"])
+def test_damaged_dwarf_is_a_result_or_one_clear_line(model, tmp_path, section):
+    """Bytes of one DWARF section overwritten at random places (fixed seed): naming hook slots,
+    listing units and mapping lines to functions give an answer, or ImageError, never another
+    exception."""
+    import random
+    import shutil
+
+    from linter.errors import ImageError
+    from linter.image import lines
+
+    rng = random.Random(section)
+    sec = next(s for s in model.sections if s.name == section)
+    for round_ in range(8):
+        damaged = tmp_path / f"vmlinux.{round_}"
+        shutil.copy(model.path, damaged)
+        with open(damaged, "r+b") as fh:
+            for _ in range(12):
+                fh.seek(sec.offset + rng.randrange(sec.size))
+                fh.write(bytes([rng.randrange(256)]))
+        try:
+            broken = load_image(str(damaged), load_profile(), use_cache=False)
+            lines._unit_names(broken)
+            lines.functions_for_lines(broken, "arch/x86/kernel/head64.c", [10, 20, 30])
+            slotnames.slot_namer(broken, load_profile()).members()
+        except ImageError:
+            pass
