@@ -38,19 +38,26 @@ class SourceLocator:
     def __init__(self, profile, repo_root: str | None):
         self.profile = profile
         self.root = repo_root
-        self._files: list[str] | None = None
+        self._by_stem: dict[str, list[str]] | None = None
         self._spans: dict[str, dict[str, int]] = {}
 
-    def tree_files(self) -> list[str]:
-        if self._files is None:
-            self._files = []
+    def tree_files(self, name_stem: str) -> list[str]:
+        """The tracked files of the tree whose stem is `name_stem` (`git ls-files`, read once)."""
+        if self._by_stem is None:
+            self._by_stem = {}
             if self.root:
-                from linter.gitsource import find_repo, run_git
+                import subprocess
 
-                repo = find_repo(self.root)
-                if repo is not None:
-                    self._files = run_git(repo, "ls-files", "-z").decode("utf-8", "replace").split("\0")
-        return self._files
+                from linter.gitsafe import git_argv, safe_env
+
+                try:
+                    out = subprocess.run(git_argv("ls-files", "-z"), cwd=self.root, env=safe_env(),
+                                         capture_output=True, check=True).stdout
+                except (OSError, subprocess.CalledProcessError):
+                    out = b""
+                for f in out.decode("utf-8", "replace").split("\0"):
+                    self._by_stem.setdefault(stem(f), []).append(f)
+        return self._by_stem.get(name_stem, [])
 
     def file_for(self, source_file: str | None, path: str | None) -> str | None:
         if not source_file:
@@ -58,7 +65,7 @@ class SourceLocator:
         known = profile_file(self.profile, source_file, path)
         if known:
             return known
-        found = [f for f in self.tree_files() if stem(f) == stem(source_file)]
+        found = self.tree_files(stem(source_file))
         x86 = [f for f in found if f.startswith("arch/x86/")]
         for group in (x86, found):
             if len(group) == 1:
