@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     entries = sub.add_parser("entries", help="the doors of a vmlinux and how each is announced")
     _image_args(entries, ["text", "json"])
+    entries.add_argument("--compare", metavar="VMLINUX2",
+                         help="the doors of VMLINUX and VMLINUX2 side by side (another build, kernel or era)")
 
     gaps = sub.add_parser("gaps", help="what one path reaches before convergence and another does not")
     _image_args(gaps, ["text", "json", "dot"])

@@ -10,6 +10,10 @@ Text (default):
     OWNER  TYPE  NAME          VALUE
     Xen    1     ENTRY         0xffffffff81002000 (startup_xen)
 
+`--compare VMLINUX2`: per path, the doors of both images side by side, a door only in the second
+marked `+`, one only in the first `-` (JSON: {"images": [A, B], "paths": {path: {"a", "b",
+"only_a", "only_b"}}}). Each image's report comes from the answers cache like a plain run's.
+
 JSON (`--format json`): {"image", "build_id", "relocations", "warnings",
 "entries": [{"path", "symbol", "address", "section", "offset", "resolves", "announced_by",
 "announced_values", "converges_at"}], "notes": [{"owner", "type", "name", "value", "address",
@@ -24,9 +28,12 @@ import sys
 
 
 def run(args) -> int:
-    """args: image (path), format ("text"|"json"), no_cache (bool), profile (path or None)."""
+    """args: image (path), format ("text"|"json"), no_cache (bool), profile (path or None),
+    compare (a second image, or None)."""
     from linter.image.answers import answered
 
+    if getattr(args, "compare", None):
+        return _compare(args)
     report = answered(args, "entries", {}, entries_report)
     for warning in report["warnings"]:
         print(f"entrylint: {args.image}: {warning}", file=sys.stderr)
@@ -91,3 +98,63 @@ def _json_value(value):
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+
+
+# -- two images side by side -------------------------------------------------------------------------
+
+def _compare(args) -> int:
+    """`entries A --compare B`: per path, the doors of each image and how each is announced; a
+    door in one image only is marked (+ in B only, - in A only)."""
+    import argparse
+
+    from linter.image.answers import answered
+
+    reports = [answered(argparse.Namespace(**{**vars(args), "image": image}), "entries", {}, entries_report)
+               for image in (args.image, args.compare)]
+    for report in reports:
+        for warning in report["warnings"]:
+            print(f"entrylint: {report['image']}: {warning}", file=sys.stderr)
+    compared = compare_report(*reports)
+    if getattr(args, "format", "text") == "json":
+        json.dump(compared, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_compare(compared))
+    return 0
+
+
+def compare_report(a: dict, b: dict) -> dict:
+    """{"images": [A, B], "paths": {path: {"a": [door], "b": [door], "only_a": [symbol],
+    "only_b": [symbol]}}}, each door {"symbol", "announced_by"}; paths in the order A names them,
+    then B's new ones."""
+    def doors(report: dict) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
+        for e in report["entries"]:
+            label = e["symbol"] if e["resolves"] else f"(not code) {e['address']}"
+            out.setdefault(e["path"] or "-", []).append({"symbol": label, "announced_by": e["announced_by"]})
+        return out
+
+    da, db = doors(a), doors(b)
+    paths = {}
+    for name in list(da) + [p for p in db if p not in da]:
+        sa = [d["symbol"] for d in da.get(name, [])]
+        sb = [d["symbol"] for d in db.get(name, [])]
+        paths[name] = {"a": da.get(name, []), "b": db.get(name, []),
+                       "only_a": [s for s in sa if s not in sb], "only_b": [s for s in sb if s not in sa]}
+    return {"images": [a["image"], b["image"]], "paths": paths}
+
+
+def render_compare(report: dict) -> str:
+    a, b = report["images"]
+    lines = [f"A  {a}", f"B  {b}", ""]
+    rows = [("PATH", "DOORS IN A", "DOORS IN B")]
+    for name, p in report["paths"].items():
+        def cell(doors: list[dict], only: list[str], mark: str) -> str:
+            shown = [f"{mark}{d['symbol']}" if d["symbol"] in only else d["symbol"] for d in doors]
+            return ", ".join(shown) or "-"
+        rows.append((name, cell(p["a"], p["only_a"], "-"), cell(p["b"], p["only_b"], "+")))
+    lines += _table(rows)
+    new = sum(len(p["only_b"]) for p in report["paths"].values())
+    lost = sum(len(p["only_a"]) for p in report["paths"].values())
+    lines += ["", f"{new} door{'s' if new != 1 else ''} only in B (+), {lost} only in A (-)"]
+    return "\n".join(lines) + "\n"

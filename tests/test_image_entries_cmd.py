@@ -51,3 +51,28 @@ def test_text(example_images, capsys):
 def test_bad_image_is_an_image_error(tmp_path):
     with pytest.raises(ImageError):
         cmd_entries.run(argparse.Namespace(image=str(tmp_path / "nope"), format="text", no_cache=True, profile=None))
+
+
+def test_compare_two_images(example_images, capsys):
+    """The example series adds a second Xen ENTRY note: B has a door A has not, on xen-pv only."""
+    args = argparse.Namespace(image=str(example_images.base), compare=str(example_images.head_norela),
+                              format="json", no_cache=True, profile=None)
+    assert cmd_entries.run(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["images"] == [str(example_images.base), str(example_images.head_norela)]
+    assert {name: (p["only_a"], p["only_b"]) for name, p in report["paths"].items()} == {
+        "native": ([], []), "xen-pv": ([], ["startup_xen_kexec"]), "pvh": ([], [])}
+    assert report["paths"]["xen-pv"]["b"][-1] == {"symbol": "startup_xen_kexec", "announced_by": ["note:Xen:1"]}
+    args.format = "text"
+    assert cmd_entries.run(args) == 0
+    text = capsys.readouterr().out.splitlines()
+    row = next(line.split(None, 1) for line in text if line.startswith("xen-pv"))
+    assert row[1].split("  ")[-1].strip().endswith("+startup_xen_kexec")
+    assert text[-1] == "1 door only in B (+), 0 only in A (-)"
+
+
+def test_compare_with_a_missing_image_is_one_line(example_images, tmp_path):
+    from clirun import assert_one_line_error, entrylint
+
+    run = entrylint("entries", str(example_images.base), "--compare", str(tmp_path / "nope"))
+    assert_one_line_error(run, str(tmp_path / "nope"), "no such file")
