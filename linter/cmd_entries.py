@@ -35,13 +35,21 @@ def run(args) -> int:
     if getattr(args, "compare", None):
         return _compare(args)
     report = answered(args, "entries", {}, entries_report)
+    _warn(report)
+    return _write(args, report, render_text)
+
+
+def _warn(report: dict) -> None:
     for warning in report["warnings"]:
-        print(f"entrylint: {args.image}: {warning}", file=sys.stderr)
+        print(f"entrylint: {report['image']}: {warning}", file=sys.stderr)
+
+
+def _write(args, report: dict, render) -> int:
     if getattr(args, "format", "text") == "json":
         json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_text(report))
+        sys.stdout.write(render(report))
     return 0
 
 
@@ -112,15 +120,8 @@ def _compare(args) -> int:
     reports = [answered(argparse.Namespace(**{**vars(args), "image": image}), "entries", {}, entries_report)
                for image in (args.image, args.compare)]
     for report in reports:
-        for warning in report["warnings"]:
-            print(f"entrylint: {report['image']}: {warning}", file=sys.stderr)
-    compared = compare_report(*reports)
-    if getattr(args, "format", "text") == "json":
-        json.dump(compared, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(render_compare(compared))
-    return 0
+        _warn(report)
+    return _write(args, compare_report(*reports), render_compare)
 
 
 def compare_report(a: dict, b: dict) -> dict:
