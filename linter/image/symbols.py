@@ -86,17 +86,43 @@ class SymbolTable:
         return self.type(i) == STT_NOTYPE and int(self.size[i]) == 0 and bool(MARKER.fullmatch(self.name(i))) \
             or self.name(i).startswith("__pfx_")
 
+    KEY_BYTES = 8
+
+    def _keys(self) -> np.ndarray:
+        """Per symbol, the first KEY_BYTES bytes of its name as one little-endian uint64, zero from
+        its NUL on: one comparison over this column narrows any name or prefix lookup to a few
+        symbols (a scan of the string table per name cost 0.6 ms; tails are shared there)."""
+        if getattr(self, "_key_column", None) is None:
+            last = max(len(self.strtab) - 1, 0)
+            keys = np.zeros(len(self.name_off), np.uint64)
+            live = np.ones(len(self.name_off), bool)
+            offsets = self.name_off.astype(np.int64)
+            for k in range(self.KEY_BYTES):
+                byte = self.strtab[np.minimum(offsets + k, last)] if len(self.strtab) else np.zeros(len(keys), np.uint8)
+                live &= byte != 0
+                keys |= np.where(live, byte, 0).astype(np.uint64) << np.uint64(8 * k)
+            self._key_column = keys
+        return self._key_column
+
+    @classmethod
+    def _key_of(cls, data: bytes) -> tuple[int, int]:
+        """(key, mask) of the first KEY_BYTES bytes of `data` (a name with its NUL, or a prefix)."""
+        head = data[:cls.KEY_BYTES]
+        return int.from_bytes(head, "little"), (1 << (8 * len(head))) - 1
+
     def starts_with(self, prefix: str) -> np.ndarray:
-        """Bool per symbol: does its name start with `prefix`? (No name is decoded: the candidates
-        are narrowed byte by byte, so each step gathers only the rows still matching.)"""
+        """Bool per symbol: does its name start with `prefix`? (No name is decoded: the key column
+        narrows to the symbols sharing the first bytes, then those are checked byte by byte.)"""
         hit = np.zeros(len(self.name_off), bool)
         if not len(self.strtab):
             return hit
+        want = prefix.encode()
+        key, mask = self._key_of(want)
+        rows = np.flatnonzero((self._keys() & np.uint64(mask)) == np.uint64(key))
         last = len(self.strtab) - 1
         offsets = self.name_off.astype(np.int64)
-        rows = np.arange(len(offsets))
-        for k, byte in enumerate(prefix.encode()):
-            rows = rows[self.strtab[np.minimum(offsets[rows] + k, last)] == byte]
+        for k in range(self.KEY_BYTES, len(want)):
+            rows = rows[self.strtab[np.minimum(offsets[rows] + k, last)] == want[k]]
             if not len(rows):
                 break
         hit[rows] = True
@@ -130,16 +156,17 @@ class SymbolTable:
         self.__dict__.setdefault("_found", {}).update(found)
 
     def find(self, name: str) -> np.ndarray:
-        """Indices of every symbol called `name` (the string table shares tails: search them all)."""
+        """Indices of every symbol called `name` (the key column, then the bytes of each candidate)."""
         found = self.__dict__.setdefault("_found", {})
         if name not in found:
             needle = name.encode() + b"\0"
-            data, positions, at = self._bytes, [], 0
-            while (at := data.find(needle, at)) >= 0:
-                positions.append(at)
-                at += 1
-            found[name] = (np.nonzero(np.isin(self.name_off, np.array(positions, dtype=np.uint32)))[0]
-                           if positions else np.empty(0, dtype=np.int64))
+            key, mask = self._key_of(needle)
+            rows = np.flatnonzero((self._keys() & np.uint64(mask)) == np.uint64(key))
+            if len(needle) > self.KEY_BYTES:
+                data = self._bytes
+                rows = np.array([r for r in rows.tolist()
+                                 if data.startswith(needle, int(self.name_off[r]))], dtype=np.int64)
+            found[name] = rows.astype(np.int64)
         return found[name]
 
     def at(self, address: int) -> np.ndarray:
