@@ -32,7 +32,7 @@ from linter.series import series_from_bytes
 
 PROFILE = load_profile()
 FUZZ_SECONDS = float(os.environ.get("ENTRYLINT_FUZZ_SECONDS") or 600)
-FUZZ_TESTS = 6            # the fuzz-marked tests below share the budget
+FUZZ_TESTS = 7            # the fuzz-marked tests below share the budget
 SHORT = settings(max_examples=200, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                         HealthCheck.function_scoped_fixture])
@@ -262,6 +262,66 @@ def test_image_mutants_raise_only_entrylint_errors(image_bytes, tmp_path):
     run()
 
 
+# -- DWARF of a debug image: the raw readers (linter.image.dwarfscan, dwarflines) and pyelftools ----
+DWARF_SECTIONS = (".debug_info", ".debug_abbrev", ".debug_line", ".debug_str", ".debug_line_str")
+
+
+@pytest.fixture(scope="module")
+def debug_image_bytes(tmp_path_factory) -> bytes:
+    from image_fixtures import build, copy_tree
+
+    why = elfmut.toolchain_missing()
+    if why:
+        pytest.skip(why)
+    where = tmp_path_factory.mktemp("fuzz-dwarf")
+    return build(copy_tree(where / "tree"), where / "out", emit_relocs=False, debug=True).read_bytes()
+
+
+@st.composite
+def dwarf_mutations(draw, data: bytes):
+    """Writes of edge values and flipped bits inside the DWARF sections (the file keeps its length)."""
+    secs = elfmut.sections(data)
+    regions = [(h[4], h[4] + h[5]) for name, (_, h) in secs.items() if name in DWARF_SECTIONS and h[5] > 8]
+    writes = []
+    for _ in range(draw(st.integers(1, 6))):
+        lo, hi = draw(st.sampled_from(regions))
+        at = draw(st.integers(lo, hi - 8))
+        if draw(st.booleans()):
+            writes.append((at, bytes([data[at] ^ (1 << draw(st.integers(0, 7)))])))
+        else:
+            writes.append((at, struct.pack("<I", draw(st.sampled_from(EDGE_VALUES[:6]) | st.integers(0, 1 << 20))
+                                           & 0xFFFFFFFF)))
+    return writes, len(data)
+
+
+def read_dwarf_mutant(data: bytes, mutation, path: Path) -> None:
+    """Unit names, hook slot names and changed lines → functions of a mutant: EntrylintError or
+    an answer (slot names fall back to symbol+offset with a warning)."""
+    from linter.image import lines, slotnames
+    from linter.image.model import load_image
+
+    writes, length = mutation
+    out = bytearray(data)
+    for at, chunk in writes:
+        out[at:at + len(chunk)] = chunk
+    path.write_bytes(bytes(out[:length]))
+    try:
+        model = load_image(str(path), PROFILE, use_cache=False)
+        slotnames.slot_namer(model, PROFILE).members()
+        lines.functions_for_lines(model, "arch/x86/kernel/head64.c", [5, 20, 40])
+        lines.functions_for_lines(model, "arch/x86/kernel/setup.c", [10, 30])
+    except EntrylintError:
+        return
+
+
+def test_dwarf_mutants_raise_only_entrylint_errors(debug_image_bytes, tmp_path):
+    @settings(SHORT, max_examples=60)
+    @given(dwarf_mutations(debug_image_bytes))
+    def run(mutation):
+        read_dwarf_mutant(debug_image_bytes, mutation, tmp_path / "vmlinux")
+    run()
+
+
 # -- profile and config ------------------------------------------------------------------------
 SHIPPED_DATA = tomllib.loads(Path(SHIPPED).read_text())
 toml_values = st.recursive(
@@ -404,6 +464,11 @@ def test_fuzz_broken_mboxes_and_diffs(fuzz_for):
 @pytest.mark.fuzz
 def test_fuzz_image_mutants(fuzz_for, image_bytes, tmp_path):
     fuzz_for(image_mutations(image_bytes), lambda m: load_mutant(image_bytes, m, tmp_path / "vmlinux"))
+
+
+@pytest.mark.fuzz
+def test_fuzz_dwarf_mutants(fuzz_for, debug_image_bytes, tmp_path):
+    fuzz_for(dwarf_mutations(debug_image_bytes), lambda m: read_dwarf_mutant(debug_image_bytes, m, tmp_path / "vmlinux"))
 
 
 @pytest.mark.fuzz
