@@ -84,9 +84,9 @@ class HunkMark:
         if all(COMMENT_ONLY.match(c.text) for c in self.changes):
             return "comment"
         # the hunk's window before and after, in order: a moved line is a change, a respelled one not
-        for kind, annotations in (("comment", False), ("annotation", True)):
-            before = [_code_of(ln.value, annotations) for ln in self.hunk if ln.is_context or ln.is_removed]
-            after = [_code_of(ln.value, annotations) for ln in self.hunk if ln.is_context or ln.is_added]
+        for kind, without_annotations in (("comment", False), ("annotation", True)):
+            before = [_code_of(ln.value, without_annotations) for ln in self.hunk if ln.is_context or ln.is_removed]
+            after = [_code_of(ln.value, without_annotations) for ln in self.hunk if ln.is_context or ln.is_added]
             if list(filter(None, before)) == list(filter(None, after)):
                 return kind
         return "code"
