@@ -23,7 +23,8 @@ import subprocess
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from linter.kbuild import fragment   # the options entrylint build sets: plain make gets the same
+
 HEAD = "e2e/hook-reorder"
 
 
@@ -34,12 +35,6 @@ def _timed(argv: list[str], cwd: Path | str, env: dict[str, str], log, ok=(0,)) 
     if done.returncode not in ok:
         raise SystemExit(f"bench: exit {done.returncode}: {' '.join(argv)}: {done.stderr.strip()[-300:]}")
     return time.perf_counter() - start
-
-
-def _options() -> list[str]:
-    fragment = REPO / "linter" / "kbuild" / "fragment.config"
-    return [line.split("=")[0].removeprefix("CONFIG_") for line in fragment.read_text().splitlines()
-            if line.startswith("CONFIG_") and line.endswith("=y")]
 
 
 def run(work: Path, era: str, jobs: int, entrylint: str, env: dict[str, str], log) -> dict:
@@ -67,8 +62,7 @@ def run(work: Path, era: str, jobs: int, entrylint: str, env: dict[str, str], lo
         make = ["make", f"O={out}"]
         start = time.perf_counter()
         _timed(make + ["tinyconfig"], plain, env, log)
-        _timed(["scripts/config", "--file", str(out / ".config")]
-               + [a for o in _options() for a in ("--enable", o)], plain, env, log)
+        _timed(["scripts/config", "--file", str(out / ".config"), *fragment.load().config_args()], plain, env, log)
         _timed(make + ["olddefconfig"], plain, env, log)
         _timed(make + [f"-j{jobs}", "vmlinux"], plain, env, log)
         times["make: config + vmlinux at base (cold)"] = time.perf_counter() - start

@@ -232,15 +232,20 @@ def image_mutations(draw, data: bytes):
     return writes, length
 
 
-def load_mutant(data: bytes, mutation, path: Path) -> None:
-    from linter.cmd_entries import entries_report, render_text
-    from linter.image.model import load_image
-
+def write_mutant(data: bytes, mutation, path: Path) -> None:
+    """The image with a mutation's (offset, bytes) writes, cut to its length, at `path`."""
     writes, length = mutation
     out = bytearray(data)
     for at, chunk in writes:
         out[at:at + len(chunk)] = chunk
     path.write_bytes(bytes(out[:length]))
+
+
+def load_mutant(data: bytes, mutation, path: Path) -> None:
+    from linter.cmd_entries import entries_report, render_text
+    from linter.image.model import load_image
+
+    write_mutant(data, mutation, path)
     try:
         model = load_image(str(path), PROFILE, use_cache=False)
     except EntrylintError:
@@ -300,11 +305,7 @@ def read_dwarf_mutant(data: bytes, mutation, path: Path) -> None:
     from linter.image import lines, slotnames
     from linter.image.model import load_image
 
-    writes, length = mutation
-    out = bytearray(data)
-    for at, chunk in writes:
-        out[at:at + len(chunk)] = chunk
-    path.write_bytes(bytes(out[:length]))
+    write_mutant(data, mutation, path)
     try:
         model = load_image(str(path), PROFILE, use_cache=False)
         slotnames.slot_namer(model, PROFILE).members()
