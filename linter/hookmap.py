@@ -10,9 +10,12 @@ what they cannot tell).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 from dataclasses import dataclass, field
 
+from linter import jsoncache
 from linter.csource import c_spans
 from linter.hooksource import Assignment, assignments, blank_comments, calls_by_function, initialisers
 from linter.profile import HookProfile, globs_matcher
@@ -203,17 +206,12 @@ class HookCache:
     FORMAT = 1
 
     def __init__(self, hooks: HookProfile, tables: tuple[str, ...], blobs: dict[str, str]):
-        import hashlib
-        import os
-
-        from linter.jsoncache import cache_root, code_identity
-
         overrides = {p: [(f.pattern, sorted(f.functions), f.since, f.until) for f in fs]
                      for p, fs in sorted(hooks.overrides.items())}          # (sets sorted: a stable key)
         shape = (hooks.tables, hooks.default_files, hooks.common_files, overrides, hooks.depth)
-        key = hashlib.sha1(repr((self.FORMAT, shape, tables, sorted(blobs.items()), code_identity()))
+        key = hashlib.sha1(repr((self.FORMAT, shape, tables, sorted(blobs.items()), jsoncache.code_identity()))
                            .encode()).hexdigest()
-        self.file = os.path.join(cache_root(), "hookmap", key + ".json")
+        self.file = os.path.join(jsoncache.cache_root(), "hookmap", key + ".json")
         self.notes: list[str] = []
 
     def load(self) -> HookMap | None:
@@ -225,8 +223,6 @@ class HookCache:
             return None
 
     def save(self, hm: HookMap) -> None:
-        from linter import jsoncache
-
         jsoncache.write(self.file, "hookmap", self.FORMAT, _to_json(hm))
 
     def reaches(self) -> dict[str, set[str]] | None:
@@ -236,13 +232,9 @@ class HookCache:
         return {f: set(slots) for f, slots in value.items()}
 
     def save_reaches(self, reaches: dict[str, set[str]]) -> None:
-        from linter import jsoncache
-
         jsoncache.write(self.file + ".reaches", "reaches", self.FORMAT, {f: sorted(s) for f, s in reaches.items()})
 
     def _read(self, kind: str, path: str):
-        from linter import jsoncache
-
         value, problem = jsoncache.read(path, kind, self.FORMAT)
         if problem:
             self.notes.append(f"{path}: cache file ignored ({problem}); it is written anew")
