@@ -7,7 +7,7 @@ import sys
 
 from linter.config import Config, find_config, find_repo_root
 from linter.context import Context
-from linter.engine import rule_info, run_rules, select_rules
+from linter.engine import merge_findings, rule_info, run_rules, select_rules
 from linter.errors import ConfigError, PatchError
 from linter.profile import Profile, load_profile
 from linter.result import PatchInfo, RunResult
@@ -20,6 +20,13 @@ def _split_ids(values: list[str]) -> list[str]:
 
 def _is_file_source(src: str) -> bool:
     return src == "-" or os.path.lexists(src)
+
+
+def _stdin(args) -> bytes:
+    """Standard input, read once (a series read with a second profile reads it again)."""
+    if getattr(args, "stdin_bytes", None) is None:
+        args.stdin_bytes = sys.stdin.buffer.read()
+    return args.stdin_bytes
 
 
 def load_series(args, profile: Profile, root: str | None, marker=None) -> Series | None:
@@ -37,7 +44,7 @@ def load_series(args, profile: Profile, root: str | None, marker=None) -> Series
     if files:
         from linter.series import series_from_files
 
-        stdin = sys.stdin.buffer.read() if "-" in files else None
+        stdin = _stdin(args) if "-" in files else None
         series = series_from_files(files, wanted, stdin)
         series.repo_root = root   # inside a checkout (b4), marks read file versions from its git
         if files == ["-"]:      # b4's per-patch check commands: see linter/b4series.py
@@ -85,11 +92,23 @@ def read_and_mark(args, profile: Profile, root: str | None, opened: list):
     return series, marks, marker.lookup.versions
 
 
+def image_arch(args) -> str:
+    """The arch of the image(s) checked (x86_64 without one; a bad image is told by the image rules)."""
+    from linter.image.header import check_image_file
+
+    for image in (args.image, args.base_image):
+        if image and os.path.exists(image):
+            return check_image_file(image).arch
+    return getattr(args, "arch", None) or "x86_64"
+
+
 def run(args) -> int:
     root = find_repo_root(".")
     config = find_config(root, args.config)
-    profile = load_profile(args.profile or config.profile)
-    result = check(args, profile, config, root)
+    chosen = args.profile or config.profile
+    profile = load_profile(chosen, image_arch(args))
+    by_files = chosen is None and not (args.image or args.base_image or getattr(args, "build", False))
+    result = check(args, profile, config, root, by_files)
     from linter.report import render
 
     if args.output:
@@ -107,7 +126,9 @@ def run(args) -> int:
     return result.exit_code
 
 
-def check(args, profile: Profile, config: Config, root: str | None) -> RunResult:
+def check(args, profile: Profile, config: Config, root: str | None, by_files: bool = False) -> RunResult:
+    """by_files: no profile was named and no image decides: the series' files choose the shipped
+    profile(s) (series_profiles); a series that touches arm64 and x86 entry code gets both."""
     from rules import ALL
 
     src = config.source or "command line"
@@ -120,6 +141,10 @@ def check(args, profile: Profile, config: Config, root: str | None) -> RunResult
     opened: list = []
     try:
         series, marks, versions = read_and_mark(args, profile, root, opened)
+        others = series_profiles(series, profile) if by_files and series is not None else []
+        if others and not _watched(series, profile):
+            profile, others = others[0], others[1:]
+            series, marks, versions = read_and_mark(args, profile, root, opened)
         if getattr(args, "build", False):
             from linter.cmd_build import series_images
 
@@ -131,6 +156,13 @@ def check(args, profile: Profile, config: Config, root: str | None) -> RunResult
                       image_path=args.image, base_image_path=args.base_image, use_cache=not args.no_cache,
                       versions=versions)
         findings, skipped = run_rules(ctx, rules, config.severity)
+        for other in others:     # the same series through another arch's profile
+            o_series, o_marks, o_versions = read_and_mark(args, other, root, opened)
+            o_ctx = Context(series=o_series, marks=o_marks, profile=other, repo_root=ctx.repo_root,
+                            use_cache=not args.no_cache, versions=o_versions)
+            more, _ = run_rules(o_ctx, rules, config.severity)
+            findings = merge_findings(findings, more)
+            ctx.notes += o_ctx.notes
     finally:
         for objects in opened:
             objects.close()
@@ -152,3 +184,24 @@ def check(args, profile: Profile, config: Config, root: str | None) -> RunResult
         show_notes=args.show_notes or fail_on == "note",
     )
     return result
+
+
+ARM_PREFIXES = ("arch/arm64/", "arch/arm/", "drivers/firmware/efi/libstub/")
+
+
+def _touched(series: Series) -> set[str]:
+    return {name for p in series.patches for name in p.other_files + [f.path for f in p.patchset]}
+
+
+def _watched(series: Series, profile: Profile) -> bool:
+    return any(profile.is_watched(name) for name in _touched(series))
+
+
+def series_profiles(series: Series, first: Profile) -> list[Profile]:
+    """The shipped profiles besides `first` that watch a file the series changes (only arm64 for
+    now; looked at only when a changed file lies under an ARM directory)."""
+    touched = _touched(series)
+    if first.arch == "arm64" or not any(n.startswith(ARM_PREFIXES) for n in touched):
+        return []
+    arm64 = load_profile("arm64")
+    return [arm64] if any(arm64.is_watched(n) for n in touched) else []

@@ -44,7 +44,7 @@ def run_rules(ctx: Context, rules: dict[str, ModuleType], severity: dict[str, st
 
         locate_findings(ctx, findings)
     findings = [f for f in findings if not _acked(ctx, f)]
-    findings.sort(key=lambda f: (f.patch or 0, f.file or "", f.line or 0, f.rule, f.symbol or ""))
+    findings.sort(key=_order)
     return _dedupe(findings), skipped
 
 
@@ -53,6 +53,17 @@ def _acked(ctx: Context, f: Finding) -> bool:
     if ctx.series is None or not f.patch or f.rule == "EL001":
         return False
     return ctx.series.patches[f.patch - 1].acks(f.rule)
+
+
+def _order(f: Finding) -> tuple:
+    return f.patch or 0, f.file or "", f.line or 0, f.rule, f.symbol or ""
+
+
+def merge_findings(first: list[Finding], more: list[Finding]) -> list[Finding]:
+    """Two runs' findings (one series through two profiles) as one sorted list, each once."""
+    merged = first + more
+    merged.sort(key=_order)
+    return _dedupe(merged)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

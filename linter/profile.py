@@ -1,6 +1,7 @@
 """The profile: the domain knowledge (entry paths, loader notes, special-case patterns) as data.
 
-The shipped profile is rules/x86_64.toml. `--profile FILE` loads another one with the same keys;
+The shipped profiles are rules/x86_64.toml (the default) and rules/arm64.toml (an arm64 image, or a
+series that touches only arm64 entry files; `--profile arm64`). `--profile FILE` loads another one with the same keys;
 every key is validated here so a typo is one clear error naming the key, never a KeyError later.
 """
 
@@ -192,10 +193,12 @@ class Profile:
 
 
 # -- loading and validation ----------------------------------------------------------------------
-def load_profile(path: str | os.PathLike | None = None) -> Profile:
+def load_profile(path: str | os.PathLike | None = None, arch: str = "x86_64") -> Profile:
+    """`path`: a profile file, a shipped profile's name, or None (the shipped one for `arch`)."""
     from linter.config import read_toml
+    from linter.profilefile import profile_file
 
-    source = str(path) if path else str(SHIPPED)
+    source = profile_file(path, arch)
     return _build(read_toml(source, "profile"), source)
 
 

@@ -45,7 +45,7 @@ def test_32_bit_elf(tmp_path):
     src = tmp_path / "x.s"
     src.write_text(".text\n.globl startup_32\nstartup_32: ret\n")
     subprocess.run(["as", "--32", "-o", str(tmp_path / "x.o"), str(src)], check=True)
-    assert problem(tmp_path / "x.o") == "an x86 (i386) ELF (32-bit), not an x86_64 vmlinux"
+    assert problem(tmp_path / "x.o") == "an x86 (i386) ELF (32-bit), not an x86_64 or arm64 vmlinux"
 
 
 def edited_copy(src, dest, at: int, data: bytes):
@@ -55,9 +55,9 @@ def edited_copy(src, dest, at: int, data: bytes):
     return dest
 
 
-def test_arm64_shaped_header(example_images, tmp_path):
-    image = edited_copy(example_images.base, tmp_path / "Image", 18, struct.pack("<H", 183))
-    assert problem(image) == "an AArch64 ELF (64-bit), not an x86_64 vmlinux"
+def test_riscv_shaped_header(example_images, tmp_path):
+    image = edited_copy(example_images.base, tmp_path / "Image", 18, struct.pack("<H", 243))
+    assert problem(image) == "a RISC-V ELF (64-bit), not an x86_64 or arm64 vmlinux"
 
 
 def test_truncated_section_headers(example_images, tmp_path):

@@ -22,7 +22,8 @@ import struct
 import sys
 
 from linter import jsoncache
-from linter.jsoncache import cache_root, code_identity, package_top
+from linter.jsoncache import cache_root, code_identity
+from linter.profilefile import profile_file
 
 FORMAT = 1
 IMAGE_KEY_VERSION = 1        # of image_key(), shared with the array cache
@@ -82,10 +83,8 @@ def gnu_build_id(notes: bytes) -> str | None:
     return None
 
 
-def profile_digest(profile_path: str | None) -> str:
-    # linter.profile.SHIPPED, without importing the profile loader (its dataclasses)
-    shipped = os.path.join(package_top(), "rules", "x86_64.toml")
-    with open(profile_path or shipped, "rb") as fh:
+def profile_digest(profile_path: str) -> str:
+    with open(profile_path, "rb") as fh:
         return hashlib.sha1(fh.read()).hexdigest()
 
 
@@ -105,7 +104,7 @@ class Answers:
         if key is None:
             return cls(None, "")
         try:
-            profile = profile_digest(profile_path)
+            profile = profile_digest(profile_file(profile_path, header.arch))
         except OSError:
             return cls(None, "")                   # the profile loader says what is wrong with it
         entry = hashlib.sha1(json.dumps([command, options, profile, code_identity()], sort_keys=True)
@@ -144,10 +143,11 @@ def answered(args, command: str, options: dict, build, store: bool = True) -> di
     if report is not None:
         report["image"] = args.image             # the same image, maybe by another name
         return report
+    from linter.image.header import check_image_file
     from linter.image.model import load_image
     from linter.profile import load_profile
 
-    profile = load_profile(getattr(args, "profile", None))
+    profile = load_profile(getattr(args, "profile", None), check_image_file(args.image).arch)
     report = build(load_image(args.image, profile, use_cache=not no_cache), profile)
     answers.put(report)
     return report

@@ -1,13 +1,16 @@
 """Doors: the places a loader or firmware may start the kernel, each resolved to a code symbol.
 
-A door is announced by the ELF header (e_entry, a physical address on x86_64), by an
-entry-announcing note (Xen ENTRY: virtual; PHYS32_ENTRY: physical), or is one of the profile's
+A door is announced by the ELF header (e_entry, a physical address on x86_64, virtual on arm64), by
+an entry-announcing note (Xen ENTRY: virtual; PHYS32_ENTRY: physical), on arm64 by the PE/COFF
+header inside the Image header (AddressOfEntryPoint: the EFI stub), or is one of the profile's
 entry symbols (secondary CPUs, inner labels). Announcements are named as in the profile's
-`announced_by`: "elf:e_entry", "note:Xen:18". No numpy here: rules import this freely.
+`announced_by`: "elf:e_entry", "note:Xen:18", "pe:AddressOfEntryPoint". No numpy here: rules
+import this freely.
 """
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,6 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from linter.profile import Profile
 
 E_ENTRY = "elf:e_entry"
+PE_ENTRY = "pe:AddressOfEntryPoint"
+ARM64_IMAGE_MAGIC = b"ARM\x64"   # at offset 0x38 of the arm64 Image header
 
 
 @dataclass
@@ -64,6 +69,9 @@ def find_doors(model: "ImageModel", profile: "Profile") -> list[Door]:
             door.announced_at[announcer] = raw
 
     announce(E_ENTRY, model.entry)
+    pe_entry = _pe_entry(model)
+    if pe_entry is not None:
+        announce(PE_ENTRY, pe_entry)
     for note in model.notes:
         owner = profile.notes.get(note.owner)
         if owner and note.type in owner.announces_entry and isinstance(note.value, int):
@@ -78,14 +86,43 @@ def find_doors(model: "ImageModel", profile: "Profile") -> list[Door]:
     return sorted(doors.values(), key=lambda d: (order.get(d.path, len(order)), d.address, d.label))
 
 
+def _pe_entry(model: "ImageModel") -> int | None:
+    """The EFI entry an arm64 Image header announces: its PE/COFF header's AddressOfEntryPoint, an
+    offset from the header itself (e_entry, _text). None when the image has no such header."""
+    if model.arch != "arm64":
+        return None
+    start = model.to_virtual(model.entry)
+    section = model.section_at(start) if start is not None else None
+    if section is None or section.type == "SHT_NOBITS":
+        return None
+    raw, at = model.section_bytes(section), start - section.addr
+    head = bytes(raw[at:at + 0x40])
+    if len(head) < 0x40 or head[0x38:0x3C] != ARM64_IMAGE_MAGIC:
+        return None
+    pe = at + struct.unpack_from("<I", head, 0x3C)[0]
+    coff = bytes(raw[pe:pe + 24 + 20])       # "PE\0\0", the COFF header, the optional header's start
+    if len(coff) < 44 or coff[:4] != b"PE\0\0":
+        return None
+    return start + struct.unpack_from("<I", coff, 24 + 16)[0]
+
+
 def _door_at(model: "ImageModel", path: str | None, address: int, index: int | None = None) -> Door:
     address &= (1 << 64) - 1  # an address read from damaged headers still fits 64 bits
     section = model.section_at(address)
     if index is None:
-        found = model.code_symbol_at(address)
+        found = model.code_symbol_at(address) or _marker_at(model, address, section)
         if found is None:
             return Door(path, None, -1, address, section.name if section else None)
         index, offset = found
     else:
         offset = 0
     return Door(path, model.symbols.name(index), index, address, section.name if section else None, offset)
+
+
+def _marker_at(model: "ImageModel", address: int, section) -> tuple[int, int] | None:
+    """(index, 0) of a marker at `address` in code: arm64's e_entry is _text, the Image header,
+    which no function symbol names."""
+    if section is None or not section.executable:
+        return None
+    markers = [int(i) for i in model.symbols.at(address) if model.symbols.is_marker(int(i))]
+    return (min(markers, key=lambda i: (not model.symbols.is_global(i), i)), 0) if markers else None

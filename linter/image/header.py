@@ -1,4 +1,4 @@
-"""First look at a file given as an image: is it an x86_64 ELF whose headers fit in the file?
+"""First look at a file given as an image: is it an x86_64 or arm64 ELF whose headers fit in the file?
 
 Runs before pyelftools sees the file, so that a wrong or damaged input gets one line saying
 what it is ("an AArch64 ELF", "truncated: ...") instead of a parser's exception.
@@ -12,7 +12,8 @@ from collections import namedtuple
 
 from linter.errors import ImageError
 
-EM_X86_64 = 62
+EM_X86_64, EM_AARCH64 = 62, 183
+ARCHES = {EM_X86_64: "x86_64", EM_AARCH64: "arm64"}   # e_machine → the profile's arch (shipped profiles)
 MACHINES = {  # e_machine → how a person calls it, with its article
     3: "an x86 (i386)", 8: "a MIPS", 20: "a PowerPC", 21: "a PowerPC64", 22: "an s390", 40: "an ARM",
     42: "a SuperH", 43: "a SPARC v9", 50: "an IA-64", 62: "an x86-64", 183: "an AArch64",
@@ -22,12 +23,14 @@ MACHINES = {  # e_machine → how a person calls it, with its article
 
 # a named tuple, not a dataclass: a cached `gaps` or `entries` reads the header and nothing else,
 # and the dataclasses import would be a tenth of that run
-ElfHeader = namedtuple("ElfHeader", "size entry phoff phnum shoff shnum shentsize shstrndx", defaults=(0,))
-ElfHeader.__doc__ = "size (of the whole file), e_entry, and where the program and section headers are."
+ElfHeader = namedtuple("ElfHeader", "size entry phoff phnum shoff shnum shentsize shstrndx arch",
+                       defaults=(0, "x86_64"))
+ElfHeader.__doc__ = ("size (of the whole file), e_entry, where the program and section headers are, "
+                     "and the arch (x86_64 or arm64).")
 
 
 def check_image_file(path: str) -> ElfHeader:
-    """The ELF header of an x86_64 image at `path`, or ImageError saying why it is not one."""
+    """The ELF header of an x86_64 or arm64 image at `path`, or ImageError saying why it is not one."""
     if not os.path.exists(path):
         raise ImageError(path, "no such file")
     if os.path.isdir(path):
@@ -50,11 +53,11 @@ def check_image_file(path: str) -> ElfHeader:
     if bits is None:
         raise ImageError(path, f"an ELF of unknown class {head[4]}")
     if head[5] != 1:
-        raise ImageError(path, "a big-endian ELF, not an x86_64 vmlinux")
+        raise ImageError(path, "a big-endian ELF, not an x86_64 or arm64 vmlinux")
     machine = struct.unpack_from("<H", head, 18)[0]
-    if bits != 64 or machine != EM_X86_64:
+    if bits != 64 or machine not in ARCHES:
         name = MACHINES.get(machine, f"a machine {machine}")
-        raise ImageError(path, f"{name} ELF ({bits}-bit), not an x86_64 vmlinux")
+        raise ImageError(path, f"{name} ELF ({bits}-bit), not an x86_64 or arm64 vmlinux")
     if len(head) < 64:
         raise ImageError(path, "truncated: the ELF header is cut short")
     entry, phoff, shoff = struct.unpack_from("<QQQ", head, 24)
@@ -68,7 +71,7 @@ def check_image_file(path: str) -> ElfHeader:
         if count and end > size:
             raise ImageError(path, f"truncated: the {what} headers end at byte {end}, past the end of the "
                                    f"file ({size} bytes)")
-    return ElfHeader(size, entry, phoff, phnum, shoff, shnum, shentsize, shstrndx)
+    return ElfHeader(size, entry, phoff, phnum, shoff, shnum, shentsize, shstrndx, ARCHES[machine])
 
 
 def _what_else(head: bytes) -> str:

@@ -62,7 +62,7 @@ class ImageHookMap:
         if f < 0:
             return []
         funcs, section = a.funcs, a.model.sections[int(a.funcs.section[f])]
-        refs = D.decode_references(a.model.section_bytes(section), section.addr, funcs.start[[f]], funcs.end[[f]],
+        refs = a.model.decoder.decode_references(a.model.section_bytes(section), section.addr, funcs.start[[f]], funcs.end[[f]],
                                    asm_mask=funcs.asm[[f]])
         branch = np.isin(refs.kind, BRANCHES)
         callee = np.where(branch, funcs.starting_at(refs.target), -1)
@@ -129,8 +129,9 @@ def _block_copied(analysis, namer, path: str) -> list[ImageOverride]:
     from linter.image.blockcopy import copied_words
 
     model, funcs = analysis.model, analysis.funcs
-    data = [(s.addr, model.section_bytes(s)) for s in model.sections
-            if s.loaded and not s.executable and s.type == "SHT_PROGBITS"]
+    if model.arch != "x86_64":    # string moves (rep movs) are x86's
+        return []
+    data = model.pointer_sections()
     out = []
     for f in np.flatnonzero(analysis.paths[path].own).tolist():
         words = copied_words(model, namer, funcs, f, data)

@@ -25,6 +25,7 @@ SHF_ALLOC, SHF_EXECINSTR = 0x2, 0x4
 SHN_LORESERVE = 0xFF00
 ELF64_RELA = np.dtype([("offset", "<u8"), ("info", "<u8"), ("addend", "<i8")])
 R_X86_64_64, R_X86_64_32, R_X86_64_32S = 1, 10, 11
+R_AARCH64_RELATIVE = 1027
 STRIPPED_HINT = ("stripped: no .symtab. A symbol-carrying vmlinux comes from the distribution's -dbg "
                  "package (e.g. linux-image-…-dbg) or the build tree")
 
@@ -65,9 +66,10 @@ class ImageModel:
     """What every image command and rule reads. Build it with load_image()."""
 
     def __init__(self, path: str, entry: int, sections: list[Section], segments: list[Segment],
-                 data: np.ndarray, cache: ImageCache):
+                 data: np.ndarray, cache: ImageCache, arch: str = "x86_64"):
         self.path = path
-        self.entry = entry                 # e_entry as written (physical on x86_64)
+        self.arch = arch                   # "x86_64" or "arm64" (linter/image/header.py)
+        self.entry = entry                 # e_entry as written (physical on x86_64, virtual on arm64)
         self.sections = sections
         self.segments = segments
         self.data = data                   # the whole file, memory-mapped, read-only
@@ -100,6 +102,34 @@ class ImageModel:
             raise ImageError(self.path, f"truncated: section {sec.name} ends at byte {end}, past the end "
                                         f"of the file ({len(self.data)} bytes)")
         return self.data[sec.offset:end]
+
+    @property
+    def decoder(self):
+        """The instruction decoder of the image's arch: linter.image.decode (x86-64) or
+        linter.image.decode_a64 (A64), one API."""
+        if self.arch == "arm64":
+            from linter.image import decode_a64
+
+            return decode_a64
+        from linter.image import decode
+
+        return decode
+
+    def pointer_sections(self) -> list[tuple[int, np.ndarray]]:
+        """(address, bytes) of every section a statically initialised pointer can be read from:
+        the loaded data sections, and on arm64 the code too (literal pools: `ldr x8, =sym`). A
+        relocatable arm64 vmlinux is linked with --no-apply-dynamic-relocs: its pointers are 0 in
+        the file and their values are the addends of .rela.dyn's R_AARCH64_RELATIVE entries, which
+        are written in here (into copies; the file stays mapped read-only)."""
+        if "pointer_sections" not in self.memo:
+            arm64 = self.arch == "arm64"
+            picked = [s for s in self.sections
+                      if s.loaded and s.type == "SHT_PROGBITS" and (arm64 or not s.executable)]
+            found = [(s.addr, self.section_bytes(s)) for s in picked]
+            if arm64 and self.section(".rela.dyn") is not None:
+                found = _apply_relative(found, self.relocations(".rela.dyn"))
+            self.memo["pointer_sections"] = found
+        return self.memo["pointer_sections"]
 
     def relocations(self, section: str) -> np.ndarray:
         """Entries of a RELA section (offset, info, addend) as a structured array; empty if absent."""
@@ -187,12 +217,31 @@ def _open(path: str, header, profile, use_cache: bool) -> ImageModel:
         if sec.type != "SHT_NOBITS" and sec.size and sec.offset + sec.size > header.size:
             raise ImageError(path, f"truncated: section {sec.name or sec.index} ends at byte "
                                    f"{sec.offset + sec.size}, past the end of the file ({header.size} bytes)")
-    model = ImageModel(path, header.entry, sections, segments, data, ImageCache("", enabled=False))
+    model = ImageModel(path, header.entry, sections, segments, data, ImageCache("", enabled=False), header.arch)
     _read_notes(model, profile)   # (the cache key needs the build-id note)
     model.build_id = next((n.desc.hex() for n in model.notes if n.owner == "GNU" and n.type == 3), None)
     table = bytes(data[header.shoff:header.shoff + header.shnum * header.shentsize])
     model.cache = ImageCache(image_key(path, model.build_id, table), enabled=use_cache)
     return model
+
+
+def _apply_relative(sections: list[tuple[int, np.ndarray]], rela: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Copies of the sections that R_AARCH64_RELATIVE entries point into, each 8-byte word set to
+    its entry's addend (the link-time address the loader adds the KASLR offset to)."""
+    rela = rela[(rela["info"] & np.uint64(0xFFFFFFFF)) == R_AARCH64_RELATIVE]
+    where = rela["offset"].astype(np.uint64)
+    value = rela["addend"].astype(np.int64).view(np.uint64)
+    out = []
+    for addr, raw in sections:
+        inside = (where >= np.uint64(addr)) & (where + np.uint64(8) <= np.uint64(addr + len(raw)))
+        if not inside.any():
+            out.append((addr, raw))
+            continue
+        patched = np.array(raw, dtype=np.uint8)
+        at = (where[inside] - np.uint64(addr)).astype(np.int64)
+        patched[at[:, None] + np.arange(8)] = value[inside].astype("<u8").view(np.uint8).reshape(-1, 8)
+        out.append((addr, patched))
+    return out
 
 
 def _find_profile_names(model: ImageModel, profile) -> None:

@@ -92,7 +92,9 @@ def function_table(model, not_nodes: list[str] = ()) -> Functions:
     code[0] = False
     for prefix in not_nodes:               # plumbing (thunks, tracing), not work a path does
         code &= ~syms.starts_with(prefix)
-    idx = np.flatnonzero(code & ~syms.marker_mask())
+    node = code & ~syms.marker_mask()
+    node[_entry_marker(model, node)] = True
+    idx = np.flatnonzero(node)
     # one node per address: a function before a sized label before an inner label; globals first
     rank = (kind[idx] != STT_FUNC).astype(np.int64) * 4 + (syms.size[idx] == 0) * 2 + ((syms.info[idx] >> 4) == 0)
     order = np.lexsort((idx, rank, syms.value[idx]))
@@ -122,6 +124,20 @@ def function_table(model, not_nodes: list[str] = ()) -> Functions:
     return Functions(idx.astype(np.int64), start, end.astype(np.uint64), section, asm, falls)
 
 
+def _entry_marker(model, node: np.ndarray) -> list[int]:
+    """[the marker at e_entry] when no function starts there: arm64's e_entry is _text, the Image
+    header, whose first words branch to primary_entry; the door must be a node."""
+    entry = model.to_virtual(model.entry)
+    if entry is None:
+        return []
+    syms = model.symbols
+    at = syms.value == np.uint64(entry)
+    if (at & node).any():
+        return []
+    markers = np.flatnonzero(at & syms.marker_mask())
+    return [int(i) for i in markers if model.section_at(entry) is not None and model.section_at(entry).executable][:1]
+
+
 @dataclass
 class Hook:
     """A slot write: code of a path replaces a statically initialised function pointer."""
@@ -139,8 +155,8 @@ class EdgeReader:
         self.model, self.funcs = model, funcs
         self._markers = None
         self._alts = None                      # (.altinstructions table, owning function), once read
-        self.data = [(s.addr, model.section_bytes(s)) for s in model.sections
-                     if s.loaded and not s.executable and s.type == "SHT_PROGBITS"]
+        self.data = model.pointer_sections()
+        self.decode = model.decoder.decode_references
         self.hooks: list[Hook] = []
         self.reads: list[tuple[np.ndarray, np.ndarray]] = []   # (function, slot) of slot reads
         self.decoded = 0
@@ -164,7 +180,7 @@ class EdgeReader:
             section = self.model.sections[int(sec)]
             # only the visited functions of this section: the per-call work stays small
             sel = np.sort(nodes[funcs.section[nodes] == sec])
-            refs = D.decode_references(self.model.section_bytes(section), section.addr, funcs.start[sel],
+            refs = self.decode(self.model.section_bytes(section), section.addr, funcs.start[sel],
                                        funcs.end[sel], asm_mask=funcs.asm[sel])
             parts.append(self._edges(sel[refs.func], refs))
         parts.append(self._alternative_edges(nodes))
@@ -219,7 +235,7 @@ class EdgeReader:
         if not len(pick):
             return empty
         sec = self.model.section(".altinstr_replacement")
-        refs = D.decode_references(self.model.section_bytes(sec), sec.addr, table.repl[pick],
+        refs = self.decode(self.model.section_bytes(sec), sec.addr, table.repl[pick],
                                    table.repl[pick] + table.repl_len[pick])
         src = owner[pick][refs.func]
         src_, dst, kind = self._edges(src, refs)

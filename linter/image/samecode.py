@@ -11,8 +11,6 @@ from __future__ import annotations
 
 def same_code(base, head, name: str) -> bool | None:
     """True / False for a function both images hold; None when either lacks it."""
-    from linter.image import decode as D
-
     parts = []
     for model in (base, head):
         index = model.code_symbol(name)
@@ -24,7 +22,7 @@ def same_code(base, head, name: str) -> bool | None:
             return None
         section = model.section_at(start)
         data = bytes(model.section_bytes(section)[start - section.addr:start - section.addr + size])
-        refs = D.decode_references(model.section_bytes(section), section.addr, [start], [start + size])
+        refs = model.decoder.decode_references(model.section_bytes(section), section.addr, [start], [start + size])
         targets = [_name_at(model, int(t)) for t in refs.target.tolist()]
         parts.append((data, list(refs.kind.tolist()), targets))
     return parts[0] == parts[1]

@@ -17,8 +17,10 @@ STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_SECTION, STT_FILE = 0, 1, 2, 3, 4
 STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
 
 # Labels that mark places (section bounds, padding) and alias real code: never a door or a node.
-MARKER = re.compile(r"_[se]?text|_[se]inittext|_[se]?data|_end|__pfx_.*|__.*_(start|end)|__(start|stop)_.*"
-                    r"|phys_startup_64|__.*_begin")
+# (arm64 also names its markers again for the EFI stub and the early position-independent code,
+# `__efistub__text`, `__pi__end`, and has mapping symbols, `$x` code and `$d` data, inside functions)
+MARKER = re.compile(r"(__efistub_|__pi_)?(_[se]?text|_[se]inittext|_[se]?data|_end|__.*_(start|end)|__(start|stop)_.*"
+                    r"|__.*_begin)|__pfx_.*|phys_startup_64|\$[adtx](\..*)?")
 
 MARKER_BYTES = re.compile(MARKER.pattern.encode())
 

@@ -18,7 +18,7 @@ from image_fixtures import build, copy_tree, have_toolchain
 
 EHDR_SHOFF, EHDR_MACHINE, EHDR_SHNUM, EHDR_SHSTRNDX = 0x28, 18, 0x3C, 0x3E
 SHDR = struct.Struct("<IIQQQQIIQQ")   # name, type, flags, addr, offset, size, link, info, align, entsize
-EM_AARCH64 = 183
+EM_RISCV = 243
 # The zero padding between the program headers and .text (page-aligned at 0x1000): where
 # cut_inside() puts the section headers back so that the file may end anywhere.
 SPARE_SHSTRTAB, SPARE_SHDRS = 0x200, 0x400
@@ -98,8 +98,8 @@ def mutant(data: bytes, kind: str) -> bytes:
         shstrndx, = struct.unpack_from("<H", data, EHDR_SHSTRNDX)
         shoff, = struct.unpack_from("<Q", data, EHDR_SHOFF)
         return _patched(data, "<Q", shoff + SHDR.size * shstrndx + 24, 1 << 50)
-    if kind == "arm64":             # an x86 image with e_machine set to EM_AARCH64
-        return _patched(data, "<H", EHDR_MACHINE, EM_AARCH64)
+    if kind == "riscv":             # an x86 image with e_machine set to EM_RISCV
+        return _patched(data, "<H", EHDR_MACHINE, EM_RISCV)
     if kind == "note-size-lies":    # the first note's descsz runs far past its section
         return _patched(data, "<I", secs[".notes"][1][4] + 4, 0x7FFFFFFF)
     if kind == "names-past-strtab":  # every st_name points past the end of .strtab
