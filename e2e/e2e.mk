@@ -1,13 +1,13 @@
 # End-to-end run on real kernels (included from the top Makefile).
 #   make e2e-deps               Debian packages a fresh machine needs (root)
-#   make e2e                    prepare, build and lint both eras; ERA=6.12 for one era
+#   make e2e                    prepare, build and lint every era (6.1, 6.12, arm64); ERA=6.12 for one
 #   make e2e-build              prepare and build every series image, no linting
-#   make e2e-debian             fetch Debian's 6.1 and 6.12 cloud-amd64 debug vmlinux images
+#   make e2e-debian             fetch Debian's 6.1 and 6.12 cloud-amd64 and 6.12 cloud-arm64 debug vmlinux images
 # Work trees and images live outside the repository, in E2E_DIR.
 
 E2E_SRC := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 VENV ?= .venv
-ERA ?= 6.1 6.12
+ERA ?= 6.1 6.12 arm64
 E2E_DIR ?= /var/tmp/entrylint-e2e
 export E2E_DIR
 

@@ -2,8 +2,9 @@
 # prepare.sh ERA: download Debian's linux-source for ERA (6.1 | 6.12), unpack it under
 # $E2E_DIR/ERA/linux (outside the repository) and commit it as the base of a git repository.
 set -eu
-ERA=${1:?usage: prepare.sh 6.1|6.12}
+ERA=${1:?usage: prepare.sh 6.1|6.12|arm64}
 E2E_DIR=${E2E_DIR:-/var/tmp/entrylint-e2e}
+[ "$ERA" = arm64 ] && ERA=6.12    # the arm64 era builds the 6.12 tree for arm64
 case "$ERA" in
     6.1|6.12) PKG=linux-source-$ERA ;;
     *) echo "prepare.sh: unknown era '$ERA' (6.1 or 6.12)" >&2; exit 2 ;;

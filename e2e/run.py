@@ -29,7 +29,10 @@ sys.path.insert(0, str(HERE))
 import series  # noqa: E402  (needs HERE on sys.path)
 from series.edits import AnchorError, Tree  # noqa: E402
 
-ERAS = ("6.1", "6.12")
+ERAS = ("6.1", "6.12", "arm64")
+# The arm64 era is the 6.12 tree built with `entrylint build --arch arm64`, its images cached apart.
+TREE_OF = {"arm64": "6.12"}
+ARCH_OF = {"arm64": "arm64"}
 # Fixed dates make the series' commits the same on every run (the images are cached by tree id anyway).
 FIXED_DATE = "2026-01-01T00:00:00+0000"
 
@@ -102,10 +105,10 @@ def make_branch(tree: Path, era: str, name: str) -> str:
     return branch
 
 
-def build(entrylint: str, tree: Path, cache: Path, revision: str) -> tuple[Path, str]:
+def build(entrylint: str, tree: Path, cache: Path, revision: str, arch: str = "x86_64") -> tuple[Path, str]:
     """(vmlinux, seconds its build took) of `revision`, by `entrylint build` (cached by tree id)."""
     done = subprocess.run([entrylint, "-C", str(tree), "build", "--cache-dir", str(cache), "--jobs",
-                           os.environ.get("JOBS", "2"), revision], text=True, stdout=subprocess.PIPE)
+                           os.environ.get("JOBS", "2"), "--arch", arch, revision], text=True, stdout=subprocess.PIPE)
     if done.returncode != 0:
         raise SystemExit(f"e2e: entrylint build {revision} in {tree} failed (exit {done.returncode})")
     image = Path(done.stdout.strip().splitlines()[-1])
@@ -141,6 +144,32 @@ def lint(entrylint: str, tree: Path, base_image: Path, image: Path, branch: str,
     outcome.skipped = [s.split(":")[0].strip() for s in report.get("skipped_rules", [])]
 
 
+def doors_outcomes(entrylint: str, era: str, base_image: Path, e2e_dir: Path) -> list[Outcome]:
+    """`entrylint entries` on the era's base image and on Debian's packaged image of its arch (when
+    fetched: make e2e-debian): the doors must be exactly the [doors.ERA] table of expected.toml."""
+    expected = tomllib.loads((HERE / "expected.toml").read_text()).get("doors", {}).get(era)
+    if expected is None:
+        return []
+    images = [("base", base_image)] + [(f"debian-{d.name}", d / "vmlinux") for d in
+                                       sorted((e2e_dir / "debian").glob(expected["debian"]))]
+    outcomes = []
+    for label, image in images:
+        outcome = Outcome(f"doors:{label}", expected["doors"], [])
+        started = time.monotonic()
+        done = subprocess.run([entrylint, "entries", "--format", "json", str(image)], text=True, capture_output=True)
+        outcome.lint_seconds = time.monotonic() - started
+        if done.returncode != 0:
+            outcome.error = f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
+        else:
+            # one entry per door: "path:symbol" ("-:symbol" for a door no path claims)
+            for e in json.loads(done.stdout)["entries"]:
+                door = f"{e['path'] or '-'}:{e['symbol'] or e['address']}"
+                outcome.got[door] = outcome.got.get(door, 0) + 1
+            outcome.forbid = [d for d in outcome.got if d not in expected["doors"]]
+        outcomes.append(outcome)
+    return outcomes
+
+
 def table(era: str, outcomes: list[Outcome]) -> str:
     rows = [("series", "expected", "got", "missing", "forbidden seen", "extra", "build s",
              "lint s", "result")]
@@ -159,23 +188,26 @@ def table(era: str, outcomes: list[Outcome]) -> str:
 
 def run_era(era: str, names: list[str], args) -> list[Outcome]:
     e2e_dir = Path(args.e2e_dir).resolve()
-    tree = e2e_dir / era / "linux"
+    tree = e2e_dir / TREE_OF.get(era, era) / "linux"
     if not (tree / ".git").is_dir():
-        raise SystemExit(f"{tree} is missing: run e2e/prepare.sh {era} (make e2e-prepare)")
+        raise SystemExit(f"{tree} is missing: run e2e/prepare.sh {TREE_OF.get(era, era)} (make e2e-prepare)")
     wanted = expectations(era)
     cache = e2e_dir / era / "build-cache"
-    if not args.apply_only:
-        base_image, _ = build(args.entrylint, tree, cache, "base")
+    arch = ARCH_OF.get(era, "x86_64")
     results = e2e_dir / era / "results"
-    results.mkdir(exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
     outcomes = []
-    for name in names:
+    if not args.apply_only:
+        base_image, _ = build(args.entrylint, tree, cache, "base", arch)
+        if not args.build_only:
+            outcomes += doors_outcomes(args.entrylint, era, base_image, e2e_dir)
+    for name in [n for n in names if n in series.names_for(era)]:
         label = name.replace("_", "-")
         expect, forbid, notes = wanted[label]
         outcome = Outcome(label, expect, forbid, notes)
         branch = make_branch(tree, era, name)
         if not args.apply_only:
-            image, outcome.build_seconds = build(args.entrylint, tree, cache, branch)
+            image, outcome.build_seconds = build(args.entrylint, tree, cache, branch, arch)
         if not (args.apply_only or args.build_only):
             lint(args.entrylint, tree, base_image, image, branch, results / f"{label}.json", outcome)
         outcomes.append(outcome)
@@ -197,10 +229,10 @@ def main() -> int:
     parser.add_argument("--build-only", action="store_true",
                         help="apply and build every series, do not run entrylint")
     args = parser.parse_args()
-    names = [n.replace("-", "_") for n in (args.series or series.NAMES)]
-    unknown = [n for n in names if n not in series.NAMES]
+    names = [n.replace("-", "_") for n in (args.series or series.ALL_NAMES)]
+    unknown = [n for n in names if n not in series.ALL_NAMES]
     if unknown:
-        parser.error(f"unknown series: {', '.join(unknown)} (known: {', '.join(series.NAMES)})")
+        parser.error(f"unknown series: {', '.join(unknown)} (known: {', '.join(series.ALL_NAMES)})")
     if "/" in args.entrylint:  # entrylint runs inside the kernel tree: make the path absolute
         args.entrylint = str(Path(args.entrylint).resolve())
     if not args.apply_only and not os.access(args.entrylint, os.X_OK):

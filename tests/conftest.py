@@ -8,7 +8,7 @@ import pytest
 
 from gitrepo import GitRepo
 
-pytest_plugins = ["image_fixtures"] if os.path.exists(os.path.join(os.path.dirname(__file__), "image_fixtures.py")) else []
+pytest_plugins = ["image_fixtures", "arm64_fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -125,4 +125,5 @@ def _marker_at(model: "ImageModel", address: int, section) -> tuple[int, int] | 
     if section is None or not section.executable:
         return None
     markers = [int(i) for i in model.symbols.at(address) if model.symbols.is_marker(int(i))]
-    return (min(markers, key=lambda i: (not model.symbols.is_global(i), i)), 0) if markers else None
+    syms = model.symbols
+    return (min(markers, key=lambda i: (syms.name(i).startswith("$"), not syms.is_global(i), i)), 0) if markers else None

@@ -258,10 +258,15 @@ def _find_profile_names(model: ImageModel, profile) -> None:
 
 def _read_notes(model: ImageModel, profile) -> None:
     xen_types = profile.notes["Xen"].types if "Xen" in profile.notes else {}
+    # arm64: a note's `.quad sym` is 0 in the file, its value an R_AARCH64_RELATIVE addend
+    rela = model.relocations(".rela.dyn") if model.arch == "arm64" and model.section(".rela.dyn") else None
     for sec in model.sections:
         if sec.type != "SHT_NOTE":
             continue
-        for note in parse_notes(bytes(model.section_bytes(sec)), sec.addr if sec.loaded else 0, sec.name):
+        raw = model.section_bytes(sec)
+        if rela is not None and sec.loaded:
+            raw = _apply_relative([(sec.addr, raw)], rela)[0][1]
+        for note in parse_notes(bytes(raw), sec.addr if sec.loaded else 0, sec.name):
             note.name, note.value = name_and_value(note, xen_types)
             model.notes.append(note)
 

@@ -134,8 +134,10 @@ def _entry_marker(model, node: np.ndarray) -> list[int]:
     at = syms.value == np.uint64(entry)
     if (at & node).any():
         return []
-    markers = np.flatnonzero(at & syms.marker_mask())
-    return [int(i) for i in markers if model.section_at(entry) is not None and model.section_at(entry).executable][:1]
+    section = model.section_at(entry)
+    markers = np.flatnonzero(at & syms.marker_mask()).tolist() if section is not None and section.executable else []
+    # _text, not the mapping symbol `$x` at the same address
+    return sorted(markers, key=lambda i: (syms.name(i).startswith("$"), not syms.is_global(i), i))[:1]
 
 
 @dataclass

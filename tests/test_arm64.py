@@ -1,0 +1,168 @@
+"""arm64: the one door, found in a cross-built image and guarded in diffs.
+
+The image is entrylint's arm64 stand-in kernel (tests/arm64_fixtures.py); the diffs are made in a
+real git repository holding an arm64 head and an x86 head written for these tests."""
+
+from __future__ import annotations
+
+import struct
+
+from clirun import entrylint
+from gitrepo import GitRepo
+
+ONE_DOOR = {
+    ("arm64-native", "_text", ("elf:e_entry",)),
+    ("arm64-native", "primary_entry", ()),
+    ("arm64-native", "secondary_entry", ()),
+    ("arm64-efi-stub", "__efistub_efi_pe_entry", ("pe:AddressOfEntryPoint",)),
+}
+
+
+def doors(image, *extra) -> set[tuple]:
+    run = entrylint("entries", "--format", "json", "--no-cache", str(image), *extra)
+    assert run.code == 0, run.err
+    return {(e["path"], e["symbol"], tuple(e["announced_by"])) for e in run.json()["entries"]}
+
+
+def symbol_address(image, name: str) -> int:
+    from elftools.elf.elffile import ELFFile
+
+    with open(image, "rb") as fh:
+        return ELFFile(fh).get_section_by_name(".symtab").get_symbol_by_name(name)[0]["st_value"]
+
+
+def test_an_arm64_image_has_exactly_the_one_door(arm64_images):
+    assert doors(arm64_images.base) == ONE_DOOR
+
+
+def test_the_efi_door_is_read_from_the_image_header(arm64_images):
+    report = entrylint("entries", "--format", "json", "--no-cache", str(arm64_images.base)).json()
+    efi = next(e for e in report["entries"] if e["path"] == "arm64-efi-stub")
+    assert int(efi["address"], 16) == symbol_address(arm64_images.base, "__efistub_efi_pe_entry")
+    assert efi["announced_values"]["pe:AddressOfEntryPoint"] == efi["address"]
+
+
+def test_without_the_image_magic_the_efi_door_is_only_a_profile_symbol(arm64_images, tmp_path):
+    raw = bytearray(arm64_images.base.read_bytes())
+    at = raw.index(b"ARM\x64")
+    raw[at:at + 4] = b"XXXX"
+    damaged = tmp_path / "vmlinux"
+    damaged.write_bytes(bytes(raw))
+    assert ("arm64-efi-stub", "__efistub_efi_pe_entry", ()) in doors(damaged)
+
+
+def test_a_xen_note_announces_a_door_no_arm64_path_has(arm64_images):
+    found = doors(arm64_images.xen)
+    assert found - ONE_DOOR == {(None, "xen_arm64_entry", ("note:Xen:1",))}
+
+
+def test_the_note_value_comes_from_rela_dyn(arm64_images):
+    """The note's `.quad xen_arm64_entry` is 0 in the file (--no-apply-dynamic-relocs)."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(arm64_images.xen, "rb") as fh:
+        notes = ELFFile(fh).get_section_by_name(".notes").data()
+    at = notes.index(b"Xen\0") + 4
+    assert struct.unpack_from("<Q", notes, at)[0] == 0
+    report = entrylint("entries", "--format", "json", "--no-cache", str(arm64_images.xen)).json()
+    note = next(n for n in report["notes"] if n["owner"] == "Xen")
+    assert int(note["value"], 16) == symbol_address(arm64_images.xen, "xen_arm64_entry")
+    assert note["symbol"] == "xen_arm64_entry"
+
+
+def test_check_flags_the_new_xen_door_between_two_images(arm64_images):
+    run = entrylint("check", "--base-image", str(arm64_images.base), "--image", str(arm64_images.xen),
+                    "--no-cache", "--format", "json")
+    assert run.code == 1, run.err
+    new = [f for f in run.json()["findings"] if f["rule"] == "EL201"]
+    assert [f["symbol"] for f in new] == ["xen_arm64_entry"]
+
+
+def test_reach_follows_the_jump_through_the_literal_pool(arm64_images):
+    """`ldr x8, =__primary_switched; br x8`: the literal is 0 in the file, its value in .rela.dyn."""
+    run = entrylint("gaps", "--format", "json", "--no-cache", str(arm64_images.base))
+    assert run.code == 0, run.err
+    paths = run.json()["paths"]
+    native = set(paths["arm64-native"]["reach"])
+    assert {"_text", "primary_entry", "record_mmu_state", "__pi_early_map_kernel", "__primary_switch",
+            "__primary_switched"} <= native
+    assert "start_kernel" not in native and "setup_arch" not in native    # converged
+    assert set(paths["arm64-efi-stub"]["reach"]) == {"__efistub_efi_pe_entry", "__efistub_efi_stub_common",
+                                                      "__efistub_efi_enter_kernel"}
+
+
+def test_a_shipped_profile_is_chosen_by_name(arm64_images):
+    run = entrylint("entries", "--format", "json", "--no-cache", "--profile", "x86_64", str(arm64_images.base))
+    assert run.code == 0, run.err
+    assert {e["path"] for e in run.json()["entries"]} == {"native", "efi-stub"}   # x86's names
+
+
+# -- the diff side ---------------------------------------------------------------------------------
+ARM64_HEAD = """\
+/* the arm64 head (test fixture) */
+	__HEAD
+	efi_signature_nop
+	b	primary_entry
+
+SYM_CODE_START(primary_entry)
+	bl	record_mmu_state
+	b	__primary_switch
+SYM_CODE_END(primary_entry)
+"""
+
+XEN_DOOR = """
+SYM_CODE_START(xen_arm64_entry)
+	b	primary_entry
+SYM_CODE_END(xen_arm64_entry)
+	ELFNOTE(Xen, XEN_ELFNOTE_ENTRY, .quad xen_arm64_entry)
+"""
+
+
+def arm64_repo(repo: GitRepo) -> GitRepo:
+    repo.write("arch/arm64/kernel/head.S", ARM64_HEAD)
+    repo.commit("arm64: a head")
+    return repo
+
+
+def findings(run) -> list[tuple[str, tuple]]:
+    assert run.code in (0, 1), run.err
+    return sorted((f["rule"], tuple(f["paths"])) for f in run.json()["findings"])
+
+
+def test_a_xen_door_in_the_arm64_head_is_flagged(repo):
+    arm64_repo(repo)
+    base = repo.head()
+    repo.edit("arch/arm64/kernel/head.S", "SYM_CODE_END(primary_entry)\n", "SYM_CODE_END(primary_entry)\n" + XEN_DOOR)
+    repo.commit("arm64: a Xen door")
+    got = findings(entrylint("check", f"{base}..HEAD", "--format", "json", "--show-notes", cwd=repo.path))
+    assert ("EL101", ("arm64-native",)) in got and ("EL102", ("arm64-native",)) in got
+    assert all(paths == ("arm64-native",) for _, paths in got)
+
+
+def test_a_patch_on_stdin_is_read_again_for_arm64(repo):
+    arm64_repo(repo)
+    base = repo.head()
+    repo.edit("arch/arm64/kernel/head.S", "SYM_CODE_END(primary_entry)\n", "SYM_CODE_END(primary_entry)\n" + XEN_DOOR)
+    repo.commit("arm64: a Xen door")
+    patch = repo.mbox(f"{base}..HEAD")
+    got = findings(entrylint("check", "-", "--format", "json", cwd=repo.path, stdin=patch))
+    assert ("EL102", ("arm64-native",)) in got
+
+
+def test_a_series_touching_both_arches_gets_both_profiles(repo):
+    arm64_repo(repo)
+    base = repo.head()
+    repo.edit("arch/arm64/kernel/head.S", "\tbl\trecord_mmu_state\n", "\tbl\trecord_mmu_state\n\tnop\n")
+    repo.edit("arch/x86/kernel/head_64.S", "\tcall\t__startup_64\n", "\tcall\t__startup_64\n\tnop\n")
+    repo.commit("x86, arm64: a nop in each head")
+    got = findings(entrylint("check", f"{base}..HEAD", "--format", "json", "--show-notes", cwd=repo.path))
+    touched = {paths for rule, paths in got if rule == "EL100"}
+    assert ("arm64-native",) in touched and any("native" in p for p in touched)
+
+
+def test_an_x86_series_is_not_read_as_arm64(repo):
+    base = repo.head()
+    repo.edit("arch/x86/kernel/head_64.S", "\tcall\t__startup_64\n", "\tcall\t__startup_64\n\tnop\n")
+    repo.commit("x86: a nop in the head")
+    got = findings(entrylint("check", f"{base}..HEAD", "--format", "json", "--show-notes", cwd=repo.path))
+    assert got and not any(p.startswith("arm64") for _, paths in got for p in paths)
