@@ -13,6 +13,9 @@ Text (default):
 `--compare VMLINUX2`: per path, the doors of both images side by side, a door only in the second
 marked `+`, one only in the first `-` (JSON: {"images": [A, B], "paths": {path: {"a", "b",
 "only_a", "only_b"}}}). Each image's report comes from the answers cache like a plain run's.
+Two arches (an x86_64 and an arm64 image) are shown side by side, each with its own profile's
+paths, and what each announces to a loader is listed: x86's Xen PV and PVH doors against arm64's
+one; no door counts as new or lost across arches.
 
 JSON (`--format json`): {"image", "build_id", "relocations", "warnings",
 "entries": [{"path", "symbol", "address", "section", "offset", "resolves", "announced_by",
@@ -68,7 +71,7 @@ def entries_report(model, profile) -> dict:
                            and d.announced_at.get(f"note:{note.owner}:{note.type}") == note.value), None)
         notes.append({"owner": note.owner, "type": note.type, "name": note.name, "value": _json_value(note.value),
                       "address": f"{note.address:#x}", "symbol": symbol})
-    return {"image": model.path, "build_id": model.build_id, "relocations": model.has_relocations,
+    return {"image": model.path, "arch": model.arch, "build_id": model.build_id, "relocations": model.has_relocations,
             "warnings": list(model.warnings), "entries": entries, "notes": notes}
 
 
@@ -136,18 +139,28 @@ def compare_report(a: dict, b: dict) -> dict:
         return out
 
     da, db = doors(a), doors(b)
+    # two arches (x86_64 against arm64) are shown side by side: no door is new or lost there
+    same_arch = a.get("arch") == b.get("arch")
     paths = {}
     for name in list(da) + [p for p in db if p not in da]:
         sa = [d["symbol"] for d in da.get(name, [])]
         sb = [d["symbol"] for d in db.get(name, [])]
         paths[name] = {"a": da.get(name, []), "b": db.get(name, []),
-                       "only_a": [s for s in sa if s not in sb], "only_b": [s for s in sb if s not in sa]}
-    return {"images": [a["image"], b["image"]], "paths": paths}
+                       "only_a": [s for s in sa if s not in sb] if same_arch else [],
+                       "only_b": [s for s in sb if s not in sa] if same_arch else []}
+    return {"images": [a["image"], b["image"]], "arches": [a.get("arch"), b.get("arch")], "paths": paths,
+            "announced": [_announcements(a), _announcements(b)]}
+
+
+def _announcements(report: dict) -> list[str]:
+    """What tells a loader or firmware where to start: each door's announcements, in order."""
+    return [f"{how} -> {e['symbol'] or e['address']}" for e in report["entries"] for how in e["announced_by"]]
 
 
 def render_compare(report: dict) -> str:
     a, b = report["images"]
-    lines = [f"A  {a}", f"B  {b}", ""]
+    arch_a, arch_b = report.get("arches", [None, None])
+    lines = [f"A  {a}" + (f"  ({arch_a})" if arch_a else ""), f"B  {b}" + (f"  ({arch_b})" if arch_b else ""), ""]
     rows = [("PATH", "DOORS IN A", "DOORS IN B")]
     for name, p in report["paths"].items():
         def cell(doors: list[dict], only: list[str], mark: str) -> str:
@@ -155,6 +168,12 @@ def render_compare(report: dict) -> str:
             return ", ".join(shown) or "-"
         rows.append((name, cell(p["a"], p["only_a"], "-"), cell(p["b"], p["only_b"], "+")))
     lines += _table(rows)
+    if arch_a != arch_b:
+        lines += [""] + [f"{side} ({arch}): {len(found)} door{'s' if len(found) != 1 else ''} announced to a loader: "
+                         f"{'; '.join(found) or 'none'}"
+                         for side, arch, found in (("A", arch_a, report["announced"][0]),
+                                                   ("B", arch_b, report["announced"][1]))]
+        return "\n".join(lines) + "\n"
     new = sum(len(p["only_b"]) for p in report["paths"].values())
     lost = sum(len(p["only_a"]) for p in report["paths"].values())
     lines += ["", f"{new} door{'s' if new != 1 else ''} only in B (+), {lost} only in A (-)"]

@@ -97,6 +97,19 @@ def test_a_shipped_profile_is_chosen_by_name(arm64_images):
     assert {e["path"] for e in run.json()["entries"]} == {"native", "efi-stub"}   # x86's names
 
 
+def test_compare_shows_x86_doors_beside_arm64s_one(example_images, arm64_images):
+    run = entrylint("entries", "--no-cache", str(example_images.base_norela), "--compare", str(arm64_images.base))
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    assert lines[0].endswith("(x86_64)") and lines[1].endswith("(arm64)")
+    table = lines[3:lines.index("", 3)]
+    assert not any(word.startswith(("+", "-")) and len(word) > 1 for line in table for word in line.split())
+    a = next(line for line in lines if line.startswith("A (x86_64): "))
+    assert "note:Xen:1 -> startup_xen" in a and "note:Xen:18 -> pvh_start_xen" in a
+    b = next(line for line in lines if line.startswith("B (arm64): "))
+    assert b.startswith("B (arm64): 2 doors announced") and "pe:AddressOfEntryPoint -> __efistub_efi_pe_entry" in b
+
+
 # -- the diff side ---------------------------------------------------------------------------------
 ARM64_HEAD = """\
 /* the arm64 head (test fixture) */
