@@ -62,8 +62,7 @@ class ImageHookMap:
         if f < 0:
             return []
         funcs, section = a.funcs, a.model.sections[int(a.funcs.section[f])]
-        refs = a.model.decoder.decode_references(a.model.section_bytes(section), section.addr, funcs.start[[f]], funcs.end[[f]],
-                                   asm_mask=funcs.asm[[f]])
+        refs = a.model.decode_references(section, funcs.start[[f]], funcs.end[[f]], asm_mask=funcs.asm[[f]])
         branch = np.isin(refs.kind, BRANCHES)
         callee = np.where(branch, funcs.starting_at(refs.target), -1)
         overridden = {o.address for os in self.overrides.values() for o in os}

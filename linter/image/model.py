@@ -115,6 +115,31 @@ class ImageModel:
 
         return decode
 
+    def decode_references(self, section: Section, starts, ends, *, asm_mask=None):
+        """The references in the functions [starts, ends) of a code section, by the arch's decoder;
+        none from words the assembler marked as data (arm64's mapping symbols `$d`: literal pools,
+        the Image header's fields, which decode as branches to anywhere)."""
+        refs = self.decoder.decode_references(self.section_bytes(section), section.addr, starts, ends,
+                                              asm_mask=asm_mask)
+        if self.arch != "arm64":     # mapping symbols are the ARM ELF convention
+            return refs
+        marks, is_data = self._mapping_marks()
+        if not is_data.any() or not len(refs):
+            return refs
+        at = np.searchsorted(marks, refs.site, side="right") - 1
+        code = ~((at >= 0) & is_data[np.maximum(at, 0)])
+        return type(refs)(refs.site[code], refs.func[code], refs.kind[code], refs.target[code])
+
+    def _mapping_marks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted addresses of mapping symbols, is each a `$d`): where code and data alternate."""
+        if "mapping_marks" not in self.memo:
+            syms = self.symbols
+            data, code = syms.starts_with("$d"), syms.starts_with("$x") | syms.starts_with("$a") | syms.starts_with("$t")
+            picked = np.flatnonzero(data | code)
+            order = np.argsort(syms.value[picked], kind="stable")
+            self.memo["mapping_marks"] = (syms.value[picked][order].astype(np.uint64), data[picked][order])
+        return self.memo["mapping_marks"]
+
     def pointer_sections(self) -> list[tuple[int, np.ndarray]]:
         """(address, bytes) of every section a statically initialised pointer can be read from:
         the loaded data sections, and on arm64 the code too (literal pools: `ldr x8, =sym`). A

@@ -158,7 +158,6 @@ class EdgeReader:
         self._markers = None
         self._alts = None                      # (.altinstructions table, owning function), once read
         self.data = model.pointer_sections()
-        self.decode = model.decoder.decode_references
         self.hooks: list[Hook] = []
         self.reads: list[tuple[np.ndarray, np.ndarray]] = []   # (function, slot) of slot reads
         self.decoded = 0
@@ -182,8 +181,7 @@ class EdgeReader:
             section = self.model.sections[int(sec)]
             # only the visited functions of this section: the per-call work stays small
             sel = np.sort(nodes[funcs.section[nodes] == sec])
-            refs = self.decode(self.model.section_bytes(section), section.addr, funcs.start[sel],
-                                       funcs.end[sel], asm_mask=funcs.asm[sel])
+            refs = self.model.decode_references(section, funcs.start[sel], funcs.end[sel], asm_mask=funcs.asm[sel])
             parts.append(self._edges(sel[refs.func], refs))
         parts.append(self._alternative_edges(nodes))
         src = np.concatenate([p[0] for p in parts]).astype(np.int64)
@@ -237,8 +235,7 @@ class EdgeReader:
         if not len(pick):
             return empty
         sec = self.model.section(".altinstr_replacement")
-        refs = self.decode(self.model.section_bytes(sec), sec.addr, table.repl[pick],
-                                   table.repl[pick] + table.repl_len[pick])
+        refs = self.model.decode_references(sec, table.repl[pick], table.repl[pick] + table.repl_len[pick])
         src = owner[pick][refs.func]
         src_, dst, kind = self._edges(src, refs)
         return src_, dst, kind

@@ -22,7 +22,7 @@ def same_code(base, head, name: str) -> bool | None:
             return None
         section = model.section_at(start)
         data = bytes(model.section_bytes(section)[start - section.addr:start - section.addr + size])
-        refs = model.decoder.decode_references(model.section_bytes(section), section.addr, [start], [start + size])
+        refs = model.decode_references(section, [start], [start + size])
         targets = [_name_at(model, int(t)) for t in refs.target.tolist()]
         parts.append((data, list(refs.kind.tolist()), targets))
     return parts[0] == parts[1]

@@ -70,8 +70,7 @@ def _find(analysis, path: str) -> list[TableRef]:
     for sec in np.unique(funcs.section[own]):
         section = model.sections[int(sec)]
         sel = np.sort(own[funcs.section[own] == sec])
-        refs = model.decoder.decode_references(model.section_bytes(section), section.addr, funcs.start[sel], funcs.end[sel],
-                                   asm_mask=funcs.asm[sel])
+        refs = model.decode_references(section, funcs.start[sel], funcs.end[sel], asm_mask=funcs.asm[sel])
         pick = np.isin(refs.kind, (D.RIP_REF, D.ABS_IMM, D.SLOT_LOAD))   # not calls through a slot
         targets, users = refs.target[pick], sel[refs.func[pick]]
         at = np.searchsorted(obj_start, targets, side="right") - 1
