@@ -5,7 +5,9 @@ Measured side by side in one run: `python -c pass` (the floor), `entrylint check
 (git range) with its cache as an earlier run left it and with none (`no cache`: a fresh cache
 directory each run, as on a CI machine), `entrylint check *.patch` (files), `checkpatch.pl
 --no-tree --terse` on the files and on the range (`--git`), and `entrylint check --staged` on a
-one-file change. Then one `python -X importtime` run of the staged check shows which modules it
+one-file change, beside a `python -c` that imports only the libraries (standard and third-party)
+that staged check imports: the part of its time no change to entrylint's own code can remove.
+Then one `python -X importtime` run of the staged check shows which modules it
 imports (numpy, elftools and capstone must not be among them), and, when entrylint misses the
 target, one cProfile run of the range check names the hot spots.
 """
@@ -20,7 +22,7 @@ import debfetch
 from hotspots import profile_entrylint
 from make_series import git, git_env, make_series
 from measure import Command, side_by_side
-from report import CHECKPATCH_ON_FILES, CHECKPATCH_ON_RANGE, DIFF_TARGET, RANGE_NO_CACHE
+from report import CHECKPATCH_ON_FILES, CHECKPATCH_ON_RANGE, DIFF_TARGET, RANGE_NO_CACHE, STAGED_LIBRARIES
 
 SCALING = (10, 100, 1000)      # series lengths whose times give the slope
 
@@ -49,15 +51,37 @@ def staged_clone(series_repo: str, work: Path) -> Path:
     return clone
 
 
-def import_report(python: str, cwd: Path) -> dict:
-    """Modules a `check --staged` run imports, from `python -X importtime` (one run)."""
-    code = "import sys; from linter.cli import main; sys.exit(main(['check', '--staged']))"
+STAGED_CODE = "import sys; from linter.cli import main; sys.exit(main(['check', '--staged']))"
+OURS = ("linter", "rules", "__editable__")
+
+
+def _imported(python: str, code: str, cwd: Path) -> tuple[subprocess.CompletedProcess, list[tuple]]:
+    """(the run, [(self µs, cumulative µs, depth, module)]) of `python -X importtime -c code`."""
     proc = subprocess.run([python, "-X", "importtime", "-c", code], cwd=cwd, capture_output=True, text=True)
     rows = []
     for line in proc.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)", line)
         if m:
             rows.append((int(m.group(1)), int(m.group(2)), len(m.group(3)), m.group(4)))
+    return proc, rows
+
+
+def library_imports(python: str, cwd: Path) -> list[str]:
+    """The modules, not entrylint's own, that a staged check imports and a bare interpreter does not."""
+    bare = {r[3] for r in _imported(python, "pass", cwd)[1]}
+    rows = _imported(python, STAGED_CODE, cwd)[1]
+    return sorted({r[3] for r in rows if r[3] not in bare and not r[3].startswith(OURS)})
+
+
+def libraries_command(python: str, modules: list[str]) -> list[str]:
+    code = ("import importlib\nfor m in %r:\n    try:\n        importlib.import_module(m)\n"
+            "    except Exception:\n        pass" % modules)
+    return [python, "-c", code]
+
+
+def import_report(python: str, cwd: Path) -> dict:
+    """Modules a `check --staged` run imports, from `python -X importtime` (one run)."""
+    proc, rows = _imported(python, STAGED_CODE, cwd)
     names = {r[3] for r in rows}
     heavy = sorted(n for n in names if n.split(".")[0] in HEAVY)
     top = sorted((r for r in rows if r[2] == 1), key=lambda r: -r[1])[:8]
@@ -104,12 +128,15 @@ def run(work: Path, reps: int, python: str, entrylint: str, log) -> dict:
     tree, version = debfetch.kernel_source(work, CHECKPATCH_FILES + TREE_SLICE)
     series = make_series(tree, work / "series", version)
     clone = staged_clone(series["repo"], work)
+    libraries = library_imports(python, clone)
     before = [Command("python -c pass", [python, "-c", "pass"]),
+              Command(STAGED_LIBRARIES, libraries_command(python, libraries), cwd=str(clone)),
               Command("entrylint check --staged", [entrylint, "check", "--staged"], cwd=str(clone), ok_codes=(0, 1))]
     log("diff side:")
     result = measure_series(series, tree, version, reps, before, entrylint, log)
     result["typical"] = typical_series(work, tree, version, reps, entrylint, log)
     result["staged_imports"] = imports = import_report(python, clone)
+    imports["libraries"] = libraries
     if imports["heavy_imported"]:
         log(f"check --staged imports {', '.join(imports['heavy_imported'])}: a diff-only run must not")
     result["scaling"] = scaling(work, tree, version, reps, entrylint, log)

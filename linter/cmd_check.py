@@ -94,10 +94,10 @@ def read_and_mark(args, profile: Profile, root: str | None, opened: list):
 
 def image_arch(args) -> str:
     """The arch of the image(s) checked (x86_64 without one; a bad image is told by the image rules)."""
-    from linter.image.header import check_image_file
-
     for image in (args.image, args.base_image):
         if image and os.path.exists(image):
+            from linter.image.header import check_image_file   # (not on a diff-only run's path)
+
             return check_image_file(image).arch
     return getattr(args, "arch", None) or "x86_64"
 
