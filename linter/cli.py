@@ -19,8 +19,26 @@ EPILOG = "Rule docs: `entrylint explain EL110`. Exit: 0 clean, 1 findings at or 
 FORMAT_CHOICES = ["text", "json", "sarif", "github", "gitlab", "junit", "patchwork", "checkpatch", "b4", "b4-review"]
 
 
+class Formatter(argparse.HelpFormatter):
+    """argparse's, measuring the terminal as shutil does but without importing it: argparse builds
+    a formatter for every argument added, and shutil (with bz2 and lzma) is ~2 ms of every run."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        if width is None:
+            try:
+                columns = int(os.environ.get("COLUMNS", "0")) or os.get_terminal_size(sys.__stdout__.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                columns = 80
+            width = columns - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class Parser(argparse.ArgumentParser):
     """Bad usage is one line and exit 2, like every other error (not argparse's usage block)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         self.exit(2, f"entrylint: {message} (see `{self.prog} --help`)\n")
@@ -28,7 +46,7 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="entrylint", epilog=EPILOG,
-                                     description="Keeps the x86 boot entry paths of Linux converged.")
+                                     description="Keeps the boot entry paths of Linux converged (x86_64; arm64 kept at one door).")
     parser.add_argument("--version", action="version", version=f"entrylint {__version__}")
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (like git -C)")
     parser.add_argument("--debug", action="store_true", help="show a traceback when the run fails")
@@ -47,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only these rules (ids or prefixes, comma separated; repeatable)")
     check.add_argument("--ignore", action="append", default=[], metavar="IDS", help="not these rules")
     check.add_argument("--fail-on", choices=["error", "warning", "note"], help="lowest severity that fails (default warning)")
-    check.add_argument("--profile", metavar="FILE", help="a profile TOML instead of the shipped x86_64 one")
+    check.add_argument("--profile", metavar="FILE|NAME",
+                       help="a profile TOML, or a shipped one by name (x86_64, arm64); default: the image's "
+                            "arch, else the series' files (x86_64, arm64 or both)")
     check.add_argument("--config", metavar="FILE", help="a config file instead of the repository's .entrylint.toml")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the image cache")
     check.add_argument("--target-url", metavar="URL", help="link to the full report (patchwork, b4-review)")
@@ -89,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _build_args(p: argparse.ArgumentParser) -> None:
+    from linter.kbuild import ARCHES
+
+    p.add_argument("--arch", choices=ARCHES, default=ARCHES[0],
+                   help="the image's architecture (default x86_64); arm64 is cross-compiled with "
+                        "aarch64-linux-gnu-gcc unless the host is arm64")
     p.add_argument("--debug-info", action="store_true", help="build with DWARF (slot names for the hook rules)")
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="make -jN (default: the CPU count)")
     p.add_argument("--cache-dir", metavar="DIR", help="the build cache (default: $ENTRYLINT_BUILD_CACHE, else "
@@ -100,7 +125,8 @@ def _build_args(p: argparse.ArgumentParser) -> None:
 def _image_args(p: argparse.ArgumentParser, formats: list[str]) -> None:
     p.add_argument("image", metavar="VMLINUX")
     p.add_argument("--format", choices=formats, default="text")
-    p.add_argument("--profile", metavar="FILE", help="a profile TOML instead of the shipped x86_64 one")
+    p.add_argument("--profile", metavar="FILE|NAME",
+                   help="a profile TOML, or a shipped one by name (x86_64, arm64); default: the image's arch")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the image cache")
 
 

@@ -19,7 +19,7 @@ def options(args):
         raise ConfigError("--jobs", f"must be 1 or more, not {args.jobs}")
     limit = parse_size(args.max_cache_size) if getattr(args, "max_cache_size", None) else DEFAULT_LIMIT
     return Options(cache_dir=args.cache_dir, config=args.build_config, debug_info=args.debug_info,
-                   jobs=args.jobs, max_size=limit)
+                   jobs=args.jobs, max_size=limit, arch=getattr(args, "arch", None) or "x86_64")
 
 
 def run(args) -> int:
@@ -32,7 +32,8 @@ def run(args) -> int:
         rev = args.revisions[0]
         path = builder.cached(rev)
         if path is None:
-            print(f"entrylint: {rev}: not built yet (run `entrylint build {rev}`)", file=sys.stderr)
+            arch = "" if builder.arch.default else f"--arch {builder.arch.name} "
+            print(f"entrylint: {rev}: not built yet (run `entrylint build {arch}{rev}`)", file=sys.stderr)
             return 1
         print(path)
         return 0

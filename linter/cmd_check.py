@@ -94,6 +94,8 @@ def read_and_mark(args, profile: Profile, root: str | None, opened: list):
 
 def image_arch(args) -> str:
     """The arch of the image(s) checked (x86_64 without one; a bad image is told by the image rules)."""
+    if getattr(args, "build", False):     # the images are yet to be built, for --arch
+        return args.arch
     for image in (args.image, args.base_image):
         if image and os.path.exists(image):
             from linter.image.header import check_image_file   # (not on a diff-only run's path)

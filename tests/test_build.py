@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +22,12 @@ from image_fixtures import KERNEL, SERIES, copy_tree, have_toolchain
 
 pytestmark = [pytest.mark.image,
               pytest.mark.skipif(not have_toolchain(), reason="needs gcc, ld, objcopy, make and git")]
+
+# --arch arm64 cross-compiles unless the host is arm64 (then it is gcc itself)
+CROSS = "" if platform.machine().lower() in ("aarch64", "arm64") else "aarch64-linux-gnu-"
+needs_arm64_gcc = pytest.mark.skipif(not (shutil.which(f"{CROSS}gcc") and shutil.which(f"{CROSS}ld")),
+                                     reason=f"needs {CROSS}gcc and {CROSS}ld (Debian: gcc-aarch64-linux-gnu)")
+EM_X86_64, EM_AARCH64 = 62, 183
 
 REORDER_OLD = "\tearly_reserve_memory();\n\te820__memory_setup();\n"
 REORDER_NEW = "\te820__memory_setup();\n\tearly_reserve_memory();\n"
@@ -340,3 +349,139 @@ def test_the_status_line_names_the_target_on_a_terminal(monkeypatch):
     status.begin("building HEAD")
     status.line("HEAD: cached /c/vmlinux")
     assert quiet.getvalue() == "entrylint: HEAD: cached /c/vmlinux\n"
+
+
+# -- --arch arm64: the example's arm64 side (arch/arm64), cross-compiled ------------------------------
+
+def e_machine(image: Path) -> int:
+    return int.from_bytes(image.read_bytes()[18:20], "little")
+
+
+def make_lines(log: Path) -> list[str]:
+    return [line for line in log.read_text().splitlines() if line.startswith("$ make ")]
+
+
+def arm64_fragment() -> list[str]:
+    text = (Path(__file__).resolve().parent.parent / "linter" / "kbuild" / "fragment-arm64.config").read_text()
+    return [line.removeprefix("CONFIG_") for line in text.splitlines() if line.startswith("CONFIG_")]
+
+
+@needs_arm64_gcc
+def test_x86_and_arm64_images_of_one_revision_are_two_cache_entries(repo, tmp_path):
+    cache = tmp_path / "cache"
+    x86 = build(repo, cache, env=ci_env())
+    arm = build(repo, cache, "--arch", "arm64", env=ci_env())
+    assert x86.code == 0 and arm.code == 0, (x86.err, arm.err)
+    x86_path, arm_path = Path(x86.out.strip()), Path(arm.out.strip())
+    assert x86_path != arm_path and len(list((cache / "images").iterdir())) == 2
+    assert x86_path.parent.name[:12] == arm_path.parent.name[:12]        # one tree id, two keys
+    assert (e_machine(x86_path), e_machine(arm_path)) == (EM_X86_64, EM_AARCH64)
+    assert arm.err.startswith("entrylint: HEAD (arm64): built "), arm.err
+    meta = json.loads((arm_path.parent / "meta.json").read_text())
+    assert meta["arch"] == "arm64" and meta["compiler"].startswith(f"{CROSS}gcc ")
+    assert json.loads((x86_path.parent / "meta.json").read_text())["arch"] == "x86_64"
+    outs = sorted(d.name for d in (cache / "work").glob("*/out-*"))     # a build directory per arch, x86_64's
+    assert [bool(re.fullmatch(r"out-[0-9a-f]{12}", o)) for o in outs].count(True) == 1   # named as before --arch
+    assert len(outs) == 2 and any(o.startswith("out-arm64-") for o in outs), outs
+
+    logs = {p: p.stat().st_mtime_ns for p in (cache / "logs").iterdir()}
+    again = build(repo, cache, "--arch", "arm64", env=ci_env())
+    assert again.out == arm.out and again.err.startswith("entrylint: HEAD (arm64): cached "), again.err
+    assert build(repo, cache, "--print-path", "HEAD").out == x86.out
+    assert build(repo, cache, "--print-path", "--arch", "arm64", "HEAD").out == arm.out
+    assert {p: p.stat().st_mtime_ns for p in (cache / "logs").iterdir()} == logs    # no make ran
+
+
+@needs_arm64_gcc
+def test_arm64_make_gets_arch_and_the_cross_compiler(repo, tmp_path):
+    cache = tmp_path / "cache"
+    assert build(repo, cache, "--arch", "arm64", "--jobs", "2").code == 0
+    (log,) = (cache / "logs").iterdir()
+    lines = make_lines(log)
+    assert [line.split()[-1] for line in lines] == ["tinyconfig", "olddefconfig", "vmlinux"], lines
+    for line in lines:      # every make run: Kconfig's choices depend on ARCH as much as the build does
+        assert " ARCH=arm64 " in line, line
+        assert (f" CROSS_COMPILE={CROSS} " in line) == bool(CROSS), line
+        if shutil.which("ccache"):
+            assert f" CC=ccache {CROSS}gcc " in line, line       # not the host's gcc
+    assert f"{CROSS}gcc " in log.read_text().split("vmlinux\n", 1)[1]      # the compiler make ran
+
+    reorder(repo)
+    assert build(repo, cache).code == 0                     # x86_64: make's command line as before --arch
+    x86_log = next(p for p in (cache / "logs").iterdir() if p != log)
+    assert not any("ARCH=" in line or "CROSS_COMPILE=" in line for line in make_lines(x86_log))
+
+
+@needs_arm64_gcc
+def test_arm64_builds_with_its_own_fragment(repo, tmp_path):
+    cache = tmp_path / "cache"
+    run = build(repo, cache, "--arch", "arm64", "--debug-info")
+    assert run.code == 0, run.err
+    image = Path(run.out.strip())
+    options = json.loads((image.parent / "meta.json").read_text())["options"]
+    assert options[:len(arm64_fragment())] == arm64_fragment()
+    assert "DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT=y" in options          # --debug-info applies to both arches
+    assert not any(o.startswith(("XEN_PV=", "64BIT=", "PVH=")) for o in options)    # nothing of x86's
+    (out,) = (cache / "work").glob("*/out-arm64-*")
+    config = (out / ".config").read_text().splitlines()
+    for option in ("OF", "KERNEL_MODE_NEON", "EFI", "XEN", "PARAVIRT", "ACPI"):
+        assert f"CONFIG_{option}=y" in config
+    assert "# CONFIG_XEN_PV is not set" in config
+    assert b".debug_info" in image.read_bytes()                       # the example's DEBUG=1 from .config
+
+
+@needs_arm64_gcc
+def test_an_arm64_option_that_does_not_stick(repo, tmp_path):
+    edit(repo, "scripts/known-options", "\nEFI\n", "\n")           # this tree's Kconfig knows no EFI
+    commit_all(repo, "no EFI here")
+    run = build(repo, tmp_path / "cache", "--arch", "arm64")
+    assert_one_line_error(run, "entrylint's arm64 config fragment", "CONFIG_EFI=y did not stick", "(log: ")
+    assert build(repo, tmp_path / "cache").code == 0                 # x86_64's fragment has no EFI
+
+
+@pytest.mark.skipif(not CROSS, reason="an arm64 host builds arm64 with its own gcc")
+def test_a_missing_cross_compiler_names_the_package(repo, tmp_path):
+    path = _path_without(tmp_path)                                    # git, make, gcc, ld: no aarch64-*
+    run = build(repo, tmp_path / "cache", "--arch", "arm64", env=ci_env(PATH=path))
+    assert_one_line_error(run, "the arm64 cross compiler 'aarch64-linux-gnu-gcc' is missing",
+                          "Debian/Ubuntu: gcc-aarch64-linux-gnu")
+    assert not (tmp_path / "cache").exists()                          # checked before anything is built
+    reorder(repo)
+    run = entrylint("check", "HEAD~1..HEAD", "--build", "--arch", "arm64", "--cache-dir", str(tmp_path / "cache"),
+                    cwd=repo, env=ci_env(PATH=path))
+    assert_one_line_error(run, "'aarch64-linux-gnu-gcc' is missing", "gcc-aarch64-linux-gnu")
+    assert build(repo, tmp_path / "cache", env=ci_env(PATH=path)).code == 0    # x86_64 needs none of it
+    cross_gcc = shutil.which("aarch64-linux-gnu-gcc")
+    if cross_gcc:
+        (Path(path) / "aarch64-linux-gnu-gcc").symlink_to(cross_gcc)
+        run = build(repo, tmp_path / "cache", "--arch", "arm64", env=ci_env(PATH=path))
+        assert_one_line_error(run, "the arm64 cross linker 'aarch64-linux-gnu-ld' is missing",
+                              "Debian/Ubuntu: binutils-aarch64-linux-gnu")
+
+
+def test_an_unknown_arch_is_one_line(repo, tmp_path):
+    assert_one_line_error(build(repo, tmp_path / "cache", "--arch", "riscv"), "--arch", "invalid choice")
+
+
+@needs_arm64_gcc
+def test_check_build_builds_arm64_images(repo, tmp_path):
+    reorder(repo)
+    cache = tmp_path / "cache"
+    run = entrylint("check", "HEAD~1..HEAD", "--build", "--arch", "arm64", "--cache-dir", str(cache),
+                    "--select", "EL100", "--format", "json", cwd=repo, env=ci_env())
+    assert run.code in (0, 1), run.err
+    assert run.err.count(" (arm64): built ") == 2, run.err
+    metas = [json.loads(m.read_text()) for m in (cache / "images").glob("*/meta.json")]
+    assert len(metas) == 2 and {m["arch"] for m in metas} == {"arm64"}
+
+
+def test_the_x86_64_key_is_the_one_from_before_arch():
+    from linter.kbuild import ARCHES
+    from linter.kbuild.arch import BY_NAME
+    from linter.kbuild.cache import RECIPE, image_key
+
+    tree, frag, cc = "ab" * 20, "cd" * 32, "gcc (Debian 12.2.0-14) 12.2.0"
+    before = hashlib.sha256("\n".join([RECIPE, tree, frag, cc]).encode()).hexdigest()[:12]
+    assert image_key(tree, frag, cc, "x86_64") == f"{tree[:12]}-{before}"        # existing caches stay valid
+    assert image_key(tree, frag, cc, "arm64") != image_key(tree, frag, cc, "x86_64")
+    assert tuple(BY_NAME) == ARCHES

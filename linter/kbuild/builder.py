@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linter.errors import ConfigError
+from linter.kbuild import arch as arches
 from linter.kbuild import fragment as fragments
 from linter.kbuild import make, tools
 from linter.kbuild.cache import DEFAULT_LIMIT, RECIPE, Cache, Lock, cache_dir, image_key, no_space
@@ -34,6 +35,7 @@ class Options:
     debug_info: bool = False
     jobs: int | None = None
     max_size: int = DEFAULT_LIMIT
+    arch: str = "x86_64"             # --arch
 
 
 @dataclass
@@ -59,8 +61,9 @@ def build_env() -> dict[str, str]:
 class Builder:
     def __init__(self, options: Options, where: str = ".", status: Status | None = None):
         self.options = options
+        self.arch = arches.get(options.arch)
         self.cache = Cache(cache_dir(options.cache_dir))
-        self.fragment = fragments.load(options.config, options.debug_info)
+        self.fragment = fragments.load(options.config, options.debug_info, self.arch)
         self.repo = Repository(where)
         self.status = status or Status()
         self.jobs = options.jobs or default_jobs()
@@ -70,12 +73,21 @@ class Builder:
         plans = []
         for rev in revs:
             commit, tree = self.repo.resolve(rev)
-            plans.append(Plan(rev, commit, tree, self.repo.kernel_shape(commit, rev)))
-        tools.check(any(p.kconfig for p in plans), "entrylint build")
-        compiler = tools.compiler_version()
+            plans.append(Plan(rev, commit, tree, self.repo.kernel_shape(commit, rev, self.arch.src)))
+        tools.check(any(p.kconfig for p in plans), "entrylint build", self.arch)
+        compiler = tools.compiler_version(self.arch)
         for p in plans:
-            p.key = image_key(p.tree, self.fragment.digest, compiler)
+            p.key = image_key(p.tree, self.fragment.digest, compiler, self.arch.name)
         return plans
+
+    def label(self, rev: str) -> str:
+        """How the status lines name a revision: with its architecture unless x86_64."""
+        return rev if self.arch.default else f"{rev} ({self.arch.name})"
+
+    def out_dir(self, workdir: Path) -> Path:
+        """make O=, one per fragment (and architecture: x86_64's keeps the name it had before --arch)."""
+        arch = "" if self.arch.default else f"{self.arch.name}-"
+        return workdir / f"out-{arch}{self.fragment.digest[:12]}"
 
     def cached(self, rev: str) -> Path | None:
         return self.cache.image(self.plan([rev])[0].key)
@@ -92,15 +104,15 @@ class Builder:
                     path = self.cache.image(p.key) or self._build(p, workdir)   # (another run may have)
             else:
                 self.cache.touch(p.key)
-                self.status.line(f"{p.rev}: cached {path}")
+                self.status.line(f"{self.label(p.rev)}: cached {path}")
             paths.append(path)
         self.cache.prune(self.options.max_size, {p.key for p in plans})
         return paths
 
     def _build(self, p: Plan, workdir: Path) -> Path:
-        out = workdir / f"out-{self.fragment.digest[:12]}"
+        out = self.out_dir(workdir)
         log_path = self.cache.log(p.key)
-        self.status.begin(f"building {p.rev} ({p.commit[:12]})")
+        self.status.begin(f"building {p.rev} ({p.commit[:12]}{'' if self.arch.default else ', ' + self.arch.name})")
         try:
             out.mkdir(parents=True, exist_ok=True)
             with open(log_path, "w", encoding="utf-8", buffering=1) as log:   # (line by line: tail -f works)
@@ -109,8 +121,8 @@ class Builder:
                 tree.checkout(p.commit)
                 self._configure(p, tree.src, out, log, log_path)
                 self.status.set_phase("make vmlinux")
-                make.run(["make", "-C", str(tree.src), f"O={out}", f"-j{self.jobs}", *tools.make_cc(), "vmlinux"],
-                         tree.src, log, p.rev, log_path, self.status.show, build_env())
+                make.run(["make", "-C", str(tree.src), f"O={out}", f"-j{self.jobs}", *tools.make_args(self.arch),
+                          "vmlinux"], tree.src, log, p.rev, log_path, self.status.show, build_env())
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 raise no_space(self.cache.root) from None
@@ -120,12 +132,13 @@ class Builder:
         if not (out / "vmlinux").is_file():
             raise make.BuildFailed(p.rev, f"make built no vmlinux in {out} (log: {log_path})")
         seconds = self.status.elapsed()
-        meta = {"revision": p.rev, "commit": p.commit, "tree": p.tree, "fragment": self.fragment.digest,
-                "options": [f"{n}={v}" for n, v in self.fragment.options], "recipe": RECIPE,
-                "compiler": tools.compiler_version(), "seconds": round(seconds, 1), "jobs": self.jobs,
+        meta = {"revision": p.rev, "commit": p.commit, "tree": p.tree, "arch": self.arch.name,
+                "fragment": self.fragment.digest, "options": [f"{n}={v}" for n, v in self.fragment.options],
+                "recipe": RECIPE, "compiler": tools.compiler_version(self.arch), "seconds": round(seconds, 1),
+                "jobs": self.jobs,
                 "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
         path = self.cache.install(p.key, out / "vmlinux", meta)
-        self.status.line(f"{p.rev}: built {path} in {fmt_seconds(seconds)}")
+        self.status.line(f"{self.label(p.rev)}: built {path} in {fmt_seconds(seconds)}")
         return path
 
     def _configure(self, p: Plan, src: Path, out: Path, log, log_path: Path) -> None:
@@ -135,17 +148,18 @@ class Builder:
         stamp = out / ".entrylint-config"
         last = stamp.read_text().split() if stamp.is_file() else []
         fresh = not (len(last) == 2 and last[0] == self.fragment.digest
-                     and not self.repo.config_inputs_differ(last[1], p.commit))
+                     and not self.repo.config_inputs_differ(last[1], p.commit, self.arch.src))
         config = out / ".config"
         if fresh:
             stamp.unlink(missing_ok=True)
             self.status.set_phase("config")
             env = build_env()
-            make.run(["make", "-C", str(src), f"O={out}", *tools.make_cc(), "tinyconfig"], src, log, p.rev,
+            make_args = tools.make_args(self.arch)   # (every make run: Kconfig's choices depend on ARCH)
+            make.run(["make", "-C", str(src), f"O={out}", *make_args, "tinyconfig"], src, log, p.rev,
                      log_path, env=env)
             make.run([str(src / "scripts" / "config"), "--file", str(config), *self.fragment.config_args()],
                      src, log, p.rev, log_path, env=env)
-            make.run(["make", "-C", str(src), f"O={out}", *tools.make_cc(), "olddefconfig"], src, log, p.rev,
+            make.run(["make", "-C", str(src), f"O={out}", *make_args, "olddefconfig"], src, log, p.rev,
                      log_path, env=env)
         try:
             text = config.read_text(encoding="utf-8", errors="replace")
@@ -153,7 +167,8 @@ class Builder:
             raise make.BuildFailed(p.rev, f"olddefconfig left no {config} (log: {log_path})") from None
         wrong = self.fragment.not_stuck(text)
         if wrong:
-            raise ConfigError(self.options.config or "entrylint's config fragment",
+            ours = f"entrylint's {'' if self.arch.default else self.arch.name + ' '}config fragment"
+            raise ConfigError(self.options.config or ours,
                               f"{wrong[0]} did not stick after olddefconfig at {p.rev} (the tree does not "
                               f"know it, or its dependencies are off){' and ' + str(len(wrong) - 1) + ' more' if len(wrong) > 1 else ''}"
                               f" (log: {log_path})")

@@ -1,9 +1,10 @@
 """The build cache: where images, logs and the build trees live, and what an image's key is.
 
-    CACHE/images/TREE12-KEY12/vmlinux, meta.json   one entry per (tree id, fragment, compiler, recipe)
+    CACHE/images/TREE12-KEY12/vmlinux, meta.json   one entry per (tree id, fragment, compiler, arch, recipe)
     CACHE/logs/TREE12-KEY12.log                      the full output of the make runs that built it
     CACHE/work/REPO/src                              a detached git worktree of the repository
     CACHE/work/REPO/out-FRAG12                       make O=: one per fragment, reused build to build
+    CACHE/work/REPO/out-ARCH-FRAG12                  the same for an --arch other than x86_64
     CACHE/work/REPO/lock                             one build at a time per repository
 
 An entry appears by one rename of a finished temporary directory, so an interrupted build leaves
@@ -48,9 +49,11 @@ def no_space(where: Path | str) -> ConfigError:
     return ConfigError(str(where), "no space left on device (free some, or prune the build cache)")
 
 
-def image_key(tree: str, fragment_digest: str, compiler: str) -> str:
-    """The tree id, not the commit: a rebased series with the same tree reuses its images."""
-    digest = hashlib.sha256("\n".join([RECIPE, tree, fragment_digest, compiler]).encode()).hexdigest()
+def image_key(tree: str, fragment_digest: str, compiler: str, arch: str = "x86_64") -> str:
+    """The tree id, not the commit: a rebased series with the same tree reuses its images. x86_64
+    adds nothing to the digest, so the images built before --arch existed keep their keys."""
+    parts = [RECIPE, tree, fragment_digest, compiler] + ([] if arch == "x86_64" else [f"arch={arch}"])
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"{tree[:12]}-{digest[:12]}"
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from linter.errors import ConfigError
+from linter.kbuild import arch as arches
 
 _SET = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
@@ -72,9 +73,11 @@ def _packaged(name: str) -> str:
     return resources.files("linter.kbuild").joinpath(name).read_text(encoding="utf-8")
 
 
-def load(user_file: str | None = None, debug_info: bool = False) -> Fragment:
-    """Ours, then --debug-info's, then the user's: a later line for the same option wins."""
-    merged: dict[str, str] = dict(parse(_packaged("fragment.config"), "entrylint's fragment"))
+def load(user_file: str | None = None, debug_info: bool = False, arch: arches.Arch | None = None) -> Fragment:
+    """Ours (the architecture's), then --debug-info's, then the user's: a later line for the same
+    option wins."""
+    arch = arch or arches.get(None)
+    merged: dict[str, str] = dict(parse(_packaged(arch.fragment), f"entrylint's {arch.fragment}"))
     if debug_info:
         merged.update(parse(_packaged("debug-info.config"), "entrylint's debug-info fragment"))
     if user_file:

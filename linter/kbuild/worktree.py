@@ -16,9 +16,9 @@ from pathlib import Path
 from linter.errors import ConfigError
 from linter.gitsafe import git_argv, safe_env
 
-# what a tree changing these may configure differently: the config stage runs again
-CONFIG_PATHS = [":(glob)**/Kconfig*", "kernel/configs", "arch/x86/configs", "scripts/kconfig",
-                "scripts/known-options", "Makefile"]
+# what a tree changing these may configure differently: the config stage runs again (and the
+# architecture's configs directory, ARCH_DIR/configs: tinyconfig reads its tiny.config)
+CONFIG_PATHS = [":(glob)**/Kconfig*", "kernel/configs", "scripts/kconfig", "scripts/known-options", "Makefile"]
 
 
 def git(cwd: Path | str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -45,18 +45,20 @@ class Repository:
             found.append(out.stdout.strip())
         return found[0], found[1]
 
-    def kernel_shape(self, commit: str, rev: str) -> bool:
-        """Raises unless the revision holds a kernel tree; True when it has Kconfig (a real kernel)."""
-        listed = set(git(self.cwd, "ls-tree", "--name-only", commit, "--", "arch/x86", "Makefile", "Kbuild",
+    def kernel_shape(self, commit: str, rev: str, arch_dir: str = "arch/x86") -> bool:
+        """Raises unless the revision holds a kernel tree of the architecture (its `arch_dir`);
+        True when it has Kconfig (a real kernel)."""
+        listed = set(git(self.cwd, "ls-tree", "--name-only", commit, "--", arch_dir, "Makefile", "Kbuild",
                          "scripts/kconfig").stdout.split())
-        missing = [p for p in ("arch/x86", "Makefile", "Kbuild") if p not in listed]
+        missing = [p for p in (arch_dir, "Makefile", "Kbuild") if p not in listed]
         if missing:
             raise ConfigError(rev, f"not a kernel tree (no {', no '.join(missing)} at the top of "
                                    f"{commit[:12]})")
         return "scripts/kconfig" in listed
 
-    def config_inputs_differ(self, a: str, b: str) -> bool:
-        return git(self.cwd, "diff", "--quiet", a, b, "--", *CONFIG_PATHS, check=False).returncode != 0
+    def config_inputs_differ(self, a: str, b: str, arch_dir: str = "arch/x86") -> bool:
+        paths = [*CONFIG_PATHS, f"{arch_dir}/configs"]
+        return git(self.cwd, "diff", "--quiet", a, b, "--", *paths, check=False).returncode != 0
 
 
 class Worktree:
