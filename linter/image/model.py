@@ -18,7 +18,7 @@ from linter.image.cache import ImageCache, image_key
 from linter.image.doors import Door, find_doors
 from linter.image.header import check_image_file
 from linter.image.notes import Note, NoteFormatError, name_and_value, parse_notes
-from linter.image.symbols import STT_FUNC, STT_NOTYPE, SymbolTable
+from linter.image.symbols import MAPPING_PREFIXES, STT_FUNC, STT_NOTYPE, SymbolTable
 from linter.image.tables import program_table, section_table
 
 SHF_ALLOC, SHF_EXECINSTR = 0x2, 0x4
@@ -133,8 +133,11 @@ class ImageModel:
     def _mapping_marks(self) -> tuple[np.ndarray, np.ndarray]:
         """(sorted addresses of mapping symbols, is each a `$d`): where code and data alternate."""
         if "mapping_marks" not in self.memo:
-            syms = self.symbols
-            data, code = syms.starts_with("$d"), syms.starts_with("$x") | syms.starts_with("$a") | syms.starts_with("$t")
+            syms, none = self.symbols, np.zeros(len(self.symbols), bool)
+            data, code = none.copy(), none.copy()
+            for prefix in MAPPING_PREFIXES:
+                data |= syms.starts_with(prefix + "$d")
+                code |= syms.starts_with(prefix + "$x") | syms.starts_with(prefix + "$a") | syms.starts_with(prefix + "$t")
             picked = np.flatnonzero(data | code)
             order = np.argsort(syms.value[picked], kind="stable")
             self.memo["mapping_marks"] = (syms.value[picked][order].astype(np.uint64), data[picked][order])

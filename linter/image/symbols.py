@@ -19,8 +19,9 @@ STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
 # Labels that mark places (section bounds, padding) and alias real code: never a door or a node.
 # (arm64 also names its markers again for the EFI stub and the early position-independent code,
 # `__efistub__text`, `__pi__end`, and has mapping symbols, `$x` code and `$d` data, inside functions)
-MARKER = re.compile(r"(__efistub_|__pi_)?(_[se]?text|_[se]inittext|_[se]?data|_end|__.*_(start|end)|__(start|stop)_.*"
-                    r"|__.*_begin)|__pfx_.*|phys_startup_64|\$[adtx](\..*)?")
+MAPPING_PREFIXES = ("", "__efistub_", "__pi_", "__kvm_nvhe_")   # `$d`, `__pi_$d`, ... (arm64's aliases)
+MARKER = re.compile(r"(__efistub_|__pi_|__kvm_nvhe_)?(_[se]?text|_[se]inittext|_[se]?data|_end|__.*_(start|end)"
+                    r"|__(start|stop)_.*|__.*_begin|\$[adtx](\..*)?)|__pfx_.*|phys_startup_64")
 
 MARKER_BYTES = re.compile(MARKER.pattern.encode())
 
