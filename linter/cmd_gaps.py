@@ -158,9 +158,11 @@ def _validate(analysis) -> None:
     """Decode the functions the searches visited with capstone too, and say how well we agree."""
     import numpy as np
 
-    from linter.image.validate import validate
-
     funcs, model = analysis.funcs, analysis.model
+    if model.arch == "arm64":
+        from linter.image.validate_a64 import validate
+    else:
+        from linter.image.validate import validate
     visited = np.zeros(len(funcs), bool)
     for pr in analysis.paths.values():
         visited |= pr.search.visited

@@ -180,3 +180,11 @@ def test_an_x86_series_is_not_read_as_arm64(repo):
     repo.commit("x86: a nop in the head")
     got = findings(entrylint("check", f"{base}..HEAD", "--format", "json", "--show-notes", cwd=repo.path))
     assert got and not any(p.startswith("arm64") for _, paths in got for p in paths)
+
+
+def test_gaps_validate_uses_the_a64_oracle(arm64_images):
+    run = entrylint("gaps", "--validate", "--no-cache", str(arm64_images.base))
+    assert run.code == 0, run.err
+    verdicts = [line for line in run.err.splitlines() if line.startswith("entrylint: validate ")]
+    assert verdicts and all(line.endswith(": exact") for line in verdicts), run.err
+    assert "CALL_REL" in run.err and "SLOT_READ_JMP" in run.err
