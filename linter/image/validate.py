@@ -70,6 +70,7 @@ def _offsets(code, base, starts, ends, only):
     ubase = np.uint64(base)
     s = np.where(starts < ubase, 0, np.minimum((starts - ubase).view(np.int64), n))
     e = np.where(ends < ubase, 0, np.minimum((ends - ubase).view(np.int64), n))
+    s, e = np.where(s < 0, n, s), np.where(e < 0, n, e)     # (a distance past 2**63: past the end)
     chosen = range(len(s)) if only is None else sorted(set(np.asarray(only).tolist()))
     return [(f, int(s[f]), int(e[f])) for f in chosen if e[f] > s[f]]
 
@@ -178,10 +179,10 @@ def _triples(refs: D.References, kind: int) -> set[tuple[int, int]]:
     return set(zip(refs.site[keep].tolist(), refs.target[keep].tolist()))
 
 
-def compare(ours: D.References, theirs: D.References) -> dict[str, Score]:
+def compare(ours: D.References, theirs: D.References, kinds: dict[int, str] = D.KIND_NAMES) -> dict[str, Score]:
     """Precision and recall of ours against capstone's, per kind."""
     scores = {}
-    for kind, name in D.KIND_NAMES.items():
+    for kind, name in kinds.items():
         a, b = _triples(ours, kind), _triples(theirs, kind)
         scores[name] = Score(len(a & b), len(a - b), len(b - a))
     return scores
@@ -194,16 +195,30 @@ def validate(code, base, starts, ends, *, asm_mask=None, only=None, sample: int 
         only = np.asarray(only)
     ours = D.decode_references(code, base, starts, ends, asm_mask=asm_mask, only=only)
     theirs = capstone_references(code, base, starts, ends, asm_mask=asm_mask, only=only)
-    offs = _offsets(code, base, starts, ends, only)
-    f_idx = np.array([f for f, _s, _e in offs], np.int32)
-    pos, func = D.instruction_starts(code, np.array([s for _f, s, _e in offs], np.int64),
-                                     np.array([e for _f, _s, e in offs], np.int64))
-    ours_b = set(zip(f_idx[func].tolist(), pos.tolist()))
-    cs_pos, cs_func = capstone_sweep(code, base, starts, ends, only)
-    theirs_b = set(zip(cs_func.tolist(), cs_pos.tolist()))
-    result = Validation(len(theirs_b), len(ours_b - theirs_b), len(theirs_b - ours_b),
-                        compare(ours, theirs))
-    for kind, name in D.KIND_NAMES.items():
+    return agreement(ours, theirs, decoded_units(D, code, _offsets(code, base, starts, ends, only)),
+                     unit_set(*capstone_sweep(code, base, starts, ends, only)), D.KIND_NAMES, sample)
+
+
+def decoded_units(decoder, code, ranges: list[tuple[int, int, int]]) -> set[tuple[int, int]]:
+    """(function, offset) of every instruction a decoder module's sweep starts in the (function,
+    start offset, end offset) ranges."""
+    f_idx = np.array([f for f, _s, _e in ranges], np.int32)
+    pos, func = decoder.instruction_starts(code, np.array([s for _f, s, _e in ranges], np.int64),
+                                           np.array([e for _f, _s, e in ranges], np.int64))
+    return set(zip(f_idx[func].tolist(), pos.tolist()))
+
+
+def unit_set(positions: np.ndarray, funcs: np.ndarray) -> set[tuple[int, int]]:
+    return set(zip(funcs.tolist(), positions.tolist()))
+
+
+def agreement(ours: D.References, theirs: D.References, ours_units: set, theirs_units: set,
+              kinds: dict[int, str], sample: int) -> Validation:
+    """How our decoder and capstone agree: on the instructions (or words) each decoded, as
+    (function, offset) pairs, and per kind on the references, with up to `sample` of each side's own."""
+    result = Validation(len(theirs_units), len(ours_units - theirs_units), len(theirs_units - ours_units),
+                        compare(ours, theirs, kinds))
+    for kind, name in kinds.items():
         a, b = _triples(ours, kind), _triples(theirs, kind)
         result.ours_only += [(s, name, t) for s, t in sorted(a - b)[:sample]]
         result.capstone_only += [(s, name, t) for s, t in sorted(b - a)[:sample]]

@@ -28,6 +28,7 @@ import numpy as np
 
 from linter.image import decode as D
 from linter.image import decode_a64 as D64
+from linter.image import validate as validate_x86
 from linter.image.validate import Score, Validation
 
 _MASK = (1 << 64) - 1
@@ -38,19 +39,10 @@ KINDS = {k: D.KIND_NAMES[k] for k in (D.CALL_REL, D.JMP_REL, D.JCC_REL, D.RIP_RE
 def _word_ranges(code, base, starts, ends, only):
     """(func, first word offset, end offset) of each chosen function: the same words as
     decode_a64.instruction_starts (start aligned up to 4, whole words only, clipped)."""
-    n = len(code)
-    starts = np.asarray(starts).astype(np.uint64)
-    ends = np.asarray(ends).astype(np.uint64)
-    ubase = np.uint64(base)
-    s = np.where(starts < ubase, 0, np.minimum((starts - ubase).view(np.int64), n))
-    e = np.where(ends < ubase, 0, np.minimum((ends - ubase).view(np.int64), n))
-    s = np.where(s < 0, n, s)
-    e = np.where(e < 0, n, e)
-    chosen = range(len(s)) if only is None else sorted(set(np.asarray(only).tolist()))
     out = []
-    for f in chosen:
-        first = (int(s[f]) + 3) & ~3
-        last = first + max(int(e[f]) - first, 0) // 4 * 4
+    for f, s, e in validate_x86._offsets(code, base, starts, ends, only):
+        first = (s + 3) & ~3
+        last = first + max(e - first, 0) // 4 * 4
         if last > first:
             out.append((f, first, last))
     return out
@@ -254,18 +246,9 @@ def capstone_register_writes(words) -> list[tuple[str, set[int]] | None]:
     return out
 
 
-def _triples(refs: D.References, kind: int) -> set[tuple[int, int]]:
-    keep = refs.kind == kind
-    return set(zip(refs.site[keep].tolist(), refs.target[keep].tolist()))
-
-
 def compare(ours: D.References, theirs: D.References) -> dict[str, Score]:
     """Agreement per A64 kind, on unique (site, target) pairs."""
-    scores = {}
-    for kind, name in KINDS.items():
-        a, b = _triples(ours, kind), _triples(theirs, kind)
-        scores[name] = Score(len(a & b), len(a - b), len(b - a))
-    return scores
+    return validate_x86.compare(ours, theirs, KINDS)
 
 
 def validate(code, base, starts, ends, *, asm_mask=None, only=None, sample: int = 10) -> Validation:
@@ -275,17 +258,6 @@ def validate(code, base, starts, ends, *, asm_mask=None, only=None, sample: int 
         only = np.asarray(only)
     ours = D64.decode_references(code, base, starts, ends, asm_mask=asm_mask, only=only)
     theirs = capstone_references(code, base, starts, ends, only=only)
-    ranges = _word_ranges(code, base, starts, ends, only)
-    f_idx = np.array([f for f, _s, _e in ranges], np.int32)
-    pos, func = D64.instruction_starts(code, np.array([s for _f, s, _e in ranges], np.int64),
-                                       np.array([e for _f, _s, e in ranges], np.int64))
-    ours_w = set(zip(f_idx[func].tolist(), pos.tolist()))
-    cs_pos, cs_func = capstone_words(code, base, starts, ends, only)
-    theirs_w = set(zip(cs_func.tolist(), cs_pos.tolist()))
-    result = Validation(len(theirs_w), len(ours_w - theirs_w), len(theirs_w - ours_w),
-                        compare(ours, theirs))
-    for kind, name in KINDS.items():
-        a, b = _triples(ours, kind), _triples(theirs, kind)
-        result.ours_only += [(s, name, t) for s, t in sorted(a - b)[:sample]]
-        result.capstone_only += [(s, name, t) for s, t in sorted(b - a)[:sample]]
-    return result
+    words = validate_x86.decoded_units(D64, code, _word_ranges(code, base, starts, ends, only))
+    theirs_words = validate_x86.unit_set(*capstone_words(code, base, starts, ends, only))
+    return validate_x86.agreement(ours, theirs, words, theirs_words, KINDS, sample)
