@@ -188,3 +188,13 @@ def test_gaps_validate_uses_the_a64_oracle(arm64_images):
     verdicts = [line for line in run.err.splitlines() if line.startswith("entrylint: validate ")]
     assert verdicts and all(line.endswith(": exact") for line in verdicts), run.err
     assert "CALL_REL" in run.err and "SLOT_READ_JMP" in run.err
+
+
+def test_a_xen_branch_in_the_arm64_head_is_a_special_case(repo):
+    arm64_repo(repo)
+    base = repo.head()
+    repo.edit("arch/arm64/kernel/head.S", "\tbl\trecord_mmu_state\n",
+              "\tbl\trecord_mmu_state\n#ifdef CONFIG_XEN\n\tbl\txen_early_head_setup\n#endif\n")
+    repo.commit("arm64: head: Xen's own early step")
+    got = findings(entrylint("check", f"{base}..HEAD", "--format", "json", cwd=repo.path))
+    assert ("EL120", ("arm64-native",)) in got
