@@ -67,7 +67,9 @@ def _imported(python: str, code: str, cwd: Path) -> tuple[subprocess.CompletedPr
 
 
 def library_imports(python: str, cwd: Path) -> list[str]:
-    """The modules, not entrylint's own, that a staged check imports and a bare interpreter does not."""
+    """The modules, not entrylint's own, that a staged check imports and a bare interpreter does not
+    (after one run: a first run after an install writes its caches, and imports tempfile for it)."""
+    subprocess.run([python, "-c", STAGED_CODE], cwd=cwd, capture_output=True)
     bare = {r[3] for r in _imported(python, "pass", cwd)[1]}
     rows = _imported(python, STAGED_CODE, cwd)[1]
     return sorted({r[3] for r in rows if r[3] not in bare and not r[3].startswith(OURS)})
