@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import struct
 
-from clirun import entrylint
+from clirun import assert_one_line_error, entrylint
 from gitrepo import GitRepo
 
 ONE_DOOR = {
@@ -198,3 +198,75 @@ def test_a_xen_branch_in_the_arm64_head_is_a_special_case(repo):
     repo.commit("arm64: head: Xen's own early step")
     got = findings(entrylint("check", f"{base}..HEAD", "--format", "json", cwd=repo.path))
     assert ("EL120", ("arm64-native",)) in got
+
+
+# -- damaged arm64 images: one line and exit 2, or an answer; never a traceback ---------------------
+def section_header(data: bytes, name: str) -> tuple[int, tuple]:
+    """(file offset of the header, its fields) of section `name` in an ELF64 file."""
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shnum, shstrndx = struct.unpack_from("<HH", data, 0x3C)
+    fields = struct.Struct("<IIQQQQIIQQ")
+    headers = [fields.unpack_from(data, shoff + 64 * i) for i in range(shnum)]
+    names = headers[shstrndx][4]
+    for i, h in enumerate(headers):
+        if data[names + h[0]:data.index(b"\0", names + h[0])].decode() == name:
+            return shoff + 64 * i, h
+    raise KeyError(name)
+
+
+def damaged(src, tmp_path, edit) -> str:
+    raw = bytearray(src.read_bytes())
+    edit(raw)
+    out = tmp_path / "vmlinux"
+    out.write_bytes(bytes(raw))
+    return str(out)
+
+
+def test_a_rela_dyn_of_partial_entries_is_one_line(arm64_images, tmp_path):
+    def cut_rela(raw):
+        at, h = section_header(bytes(raw), ".rela.dyn")
+        struct.pack_into("<Q", raw, at + 32, h[5] - 5)         # sh_size: not a whole entry
+    image = damaged(arm64_images.xen, tmp_path, cut_rela)
+    assert_one_line_error(entrylint("entries", "--no-cache", image), image, ".rela.dyn", "whole number")
+
+
+def test_a_pe_offset_past_the_header_is_no_efi_announcement(arm64_images, tmp_path):
+    def far_pe(raw):
+        at = raw.index(b"ARM\x64") + 4
+        struct.pack_into("<I", raw, at, 0x7FFFFFF0)
+    image = damaged(arm64_images.base, tmp_path, far_pe)
+    run = entrylint("entries", "--format", "json", "--no-cache", image)
+    assert run.code == 0, run.err
+    efi = [e for e in run.json()["entries"] if e["path"] == "arm64-efi-stub"]
+    assert [e["announced_by"] for e in efi] == [[]]
+
+
+def test_relocations_pointing_nowhere_are_ignored(arm64_images, tmp_path):
+    def scatter(raw):
+        at, h = section_header(bytes(raw), ".rela.dyn")
+        for entry in range(h[4], h[4] + h[5], 24):
+            struct.pack_into("<Q", raw, entry, 0xFFFFFFFFFFFFFFF0)   # r_offset past every section
+    image = damaged(arm64_images.xen, tmp_path, scatter)
+    run = entrylint("entries", "--format", "json", "--no-cache", image)
+    assert run.code == 0, run.err
+    note = next(n for n in run.json()["notes"] if n["owner"] == "Xen")
+    assert note["value"] == "0x0"        # the file's own word: no relocation reaches it now
+
+
+def test_random_damage_to_an_arm64_image_never_crashes(arm64_images, tmp_path):
+    import random
+
+    rng = random.Random(19)
+    data = arm64_images.xen.read_bytes()
+    regions = [section_header(data, name)[1] for name in (".head.text", ".rela.dyn", ".notes", ".rodata.text")]
+    for case in range(6):
+        raw = bytearray(data)
+        for _ in range(8):
+            h = rng.choice(regions)
+            at = h[4] + rng.randrange(h[5])
+            raw[at] = rng.randrange(256)
+        image = tmp_path / f"vmlinux-{case}"
+        image.write_bytes(bytes(raw))
+        for command in ("entries", "gaps"):
+            run = entrylint(command, "--no-cache", str(image))
+            assert run.code in (0, 2) and "Traceback" not in run.err, (case, command, run.err)
