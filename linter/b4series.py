@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from dataclasses import dataclass, field
+from linter.record import field, record
 
 from linter.errors import PatchError
 from linter.findings import Finding
@@ -41,7 +41,7 @@ INDEX_LINE = re.compile(rb"^index [0-9a-f]+\.\.([0-9a-f]+)", re.M)   # a diff's 
 SERIES_RULES = {"EL110"}                 # rules that judge the series as a whole
 
 
-@dataclass
+@record
 class PerPatchSeries(Series):
     """A series checked on behalf of b4's per-patch command: only `reported` patches are reported."""
     reported: set[int] = field(default_factory=set)

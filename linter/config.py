@@ -8,7 +8,7 @@ Command-line options win over the file. Every key is checked; a typo is an error
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from linter.record import field, record
 
 from linter import jsoncache
 from linter.errors import ConfigError
@@ -17,7 +17,7 @@ from linter.findings import SEVERITIES
 KEYS = {"select", "ignore", "severity", "profile", "fail-on"}
 
 
-@dataclass
+@record
 class Config:
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)

@@ -6,7 +6,7 @@ pyelftools (pre-commit must stay close to Python's own start-up).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from linter.record import field, record
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - types only
@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only
     from linter.series import Series
 
 
-@dataclass
+@record
 class Context:
     series: "Series | None"
     marks: "list[HunkMark]"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from linter.record import record
 
 from linter.listcache import ByList
 
@@ -26,7 +26,7 @@ C_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "__attribute__
               "__section", "__aligned", "__printf", "__must_hold", "__acquires", "__releases"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Span:
     name: str
     start: int   # 1-based first line

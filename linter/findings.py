@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from linter.record import field, record
 
 SEVERITIES = ("note", "warning", "error")  # in rising order
 
@@ -12,7 +12,7 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
 
-@dataclass
+@record
 class Finding:
     rule: str                  # "EL101"
     name: str                  # "new-entry-note"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from dataclasses import dataclass, field
+from linter.record import field, record
 
 from linter import jsoncache
 from linter.csource import c_spans
@@ -21,7 +21,7 @@ from linter.hooksource import Assignment, assignments, blank_comments, calls_by_
 from linter.profile import HookProfile, globs_matcher
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Override:
     path: str              # the entry path whose code writes it
     slot: str              # "x86_init.resources.memory_setup"
@@ -31,7 +31,7 @@ class Override:
     line: int
 
 
-@dataclass
+@record
 class HookMap:
     defaults: dict[str, str] = field(default_factory=dict)                  # slot → native default
     overrides: dict[str, dict[str, Override]] = field(default_factory=dict)  # path → slot → override

@@ -5,7 +5,7 @@ the words that say which path runs what in a slot."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from linter.record import field, record
 from typing import Iterator
 
 from linter.marks import COMMENT_ONLY
@@ -120,7 +120,7 @@ def image_who_runs_what(profile, image_map, slot: str) -> tuple[str, list[str]]:
     return "; ".join(parts), sorted(own | set(rest))
 
 
-@dataclass
+@record
 class OverrideChange:
     """What a series does to one path's override of one slot."""
 

@@ -13,7 +13,7 @@ sees them as slot reads.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from linter.record import record
 from functools import lru_cache
 
 from linter.csource import C_KEYWORDS, Span, c_spans
@@ -24,7 +24,7 @@ IDENT = re.compile(r"[A-Za-z_]\w*")
 CALL_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Assignment:
     slot: str              # "x86_init.resources.memory_setup" (or a sub-table: "pv_ops.cpu")
     value: str             # the function (or table) written: "xen_memory_setup", "NULL"
@@ -32,7 +32,7 @@ class Assignment:
     line: int              # 1-based
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Call:
     name: str              # a function, or a slot ("x86_init.oem.arch_setup")
     line: int
@@ -230,7 +230,7 @@ def _function_in(expr: str) -> str | None:
     return names[-1] if names else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SequenceItem:
     name: str              # a call (function or slot)
     top: str               # the function's own call it is part of: itself, or the same-file helper

@@ -15,7 +15,7 @@ Which function a changed line belongs to, best source first:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from linter.record import field, record
 
 from unidiff import PatchedFile
 from unidiff.patch import Hunk
@@ -35,7 +35,7 @@ SYM_START = re.compile(r"^\s*(?:SYM_(?:CODE|FUNC|TYPED_FUNC)_START(\w*)|ENTRY|GL
 SYM_END = re.compile(r"^\s*(?:SYM_(?:CODE|FUNC)_END\w*|END|ENDPROC)\s*\(\s*(\w+)")
 
 
-@dataclass
+@record
 class ChangedLine:
     line: int          # post-image line (for a removal: the post-image line where it was)
     text: str
@@ -43,7 +43,7 @@ class ChangedLine:
     function: str | None
 
 
-@dataclass
+@record
 class HunkMark:
     patch: Patch
     file: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
+from linter.record import field, record
 
 from linter.errors import ConfigError
 
@@ -36,7 +36,7 @@ def globs_matcher(patterns: list[str]):
     return lambda path: path in plain or (regex is not None and regex.match(path) is not None)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EntryFile:
     pattern: str               # a path or fnmatch glob, repository relative
     scope: str                 # "file" or "sequence"
@@ -54,7 +54,7 @@ class EntryFile:
         return not any(c in self.pattern for c in "*?[")
 
 
-@dataclass
+@record
 class EntryPath:
     name: str
     description: str
@@ -71,7 +71,7 @@ class EntryPath:
         return self.counterparts_32 if width == 32 else self.counterparts
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SpecialCase:
     regex: re.Pattern          # a test for the door the kernel came through
     paths: list[str]           # the paths whose door it tests for
@@ -80,7 +80,7 @@ class SpecialCase:
         return self.regex.search(text)
 
 
-@dataclass
+@record
 class NoteOwner:
     owner: str
     macro: str
@@ -93,7 +93,7 @@ class NoteOwner:
         return next((t for t, n in self.types.items() if n == short), None)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OverrideFile:
     pattern: str               # a path or glob of a path's own code that writes hook slots
     functions: frozenset[str] = frozenset()   # only these functions of it (empty: all)
@@ -107,7 +107,7 @@ class OverrideFile:
         return not self.functions or function in self.functions
 
 
-@dataclass
+@record
 class HookProfile:
     """The hook tables, where their defaults and their callers are, and who overrides them."""
 
@@ -137,7 +137,7 @@ class HookProfile:
         return self.common_files + self.default_files + [f.pattern for fs in self.overrides.values() for f in fs]
 
 
-@dataclass
+@record
 class Profile:
     name: str
     arch: str

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from linter.record import field, record
 
 from linter.findings import Finding, severity_rank
 
 
-@dataclass
+@record
 class PatchInfo:
     index: int                 # 1-based position in the series
     commit: str | None
@@ -15,7 +15,7 @@ class PatchInfo:
     source: str                # where it came from: a file name, "git", "stdin", "index"
 
 
-@dataclass
+@record
 class RuleInfo:
     id: str
     name: str
@@ -25,7 +25,7 @@ class RuleInfo:
     needs: frozenset[str]
 
 
-@dataclass
+@record
 class RunResult:
     findings: list[Finding]
     patches: list[PatchInfo] = field(default_factory=list)

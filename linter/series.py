@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from linter.record import field, record
 from typing import Callable
 
 from unidiff import PatchSet
@@ -38,7 +38,7 @@ BINARY_DIFF = re.compile(r"^(?:Binary files .* differ|GIT binary patch)$", re.M)
 MAX_PARSED_FILE_DIFF = 8 << 20
 
 
-@dataclass
+@record
 class Patch:
     index: int                      # 1-based position in the series
     subject: str
@@ -59,7 +59,7 @@ class Patch:
         return any((m := ACK.match(v.strip())) and m.group(1) == rule for v in self.trailer_values("Entrylint-Ack"))
 
 
-@dataclass
+@record
 class Series:
     patches: list[Patch]
     notes: list[str] = field(default_factory=list)   # what was skipped, and why

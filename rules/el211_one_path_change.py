@@ -30,7 +30,7 @@ message; "Entrylint-Ack: EL211 <reason>" accepts the note.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from linter.record import record
 from typing import Iterable
 
 from linter.findings import Finding
@@ -84,7 +84,7 @@ def check(ctx) -> Iterable[Finding]:
                       key=f"{unit.source}{'@' + unit.holder if unit.inlined else ''}:{','.join(on)}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unit:
     """A changed source function, as the image holds it."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from linter.record import record
 
 from linter.marks import HunkMark
 from linter.profile import NoteOwner, Profile
@@ -18,7 +18,7 @@ from linter.profile import NoteOwner, Profile
 MAX_NOTE_LINES = 4   # a note macro spans at most this many lines
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NoteLine:
     owner: str
     type: int | None          # None: a constant the profile does not know

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from linter.record import asdict
 from typing import TextIO
 
 from linter import __version__
