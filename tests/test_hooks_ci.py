@@ -41,7 +41,7 @@ def _our_step(job: dict) -> dict:
 def test_action_structure():
     assert ACTION["runs"]["using"] == "composite"
     assert set(ACTION["inputs"]) == {"range", "image", "base-image", "fail-on", "python-version", "sarif-file",
-                                     "build", "build-config", "build-cache-size"}
+                                     "build", "build-config", "build-arch", "build-cache-size"}
     assert ACTION["inputs"]["build"]["default"] in ("false", False)
     assert ACTION["inputs"]["fail-on"]["default"] == "warning"
     steps = ACTION["runs"]["steps"]
@@ -200,6 +200,8 @@ def test_action_passes_a_clean_pull_request_and_honours_fail_on(repo, action, ci
 
     bad = action(base, **{"fail-on": "sometimes"})
     assert bad[-1].returncode == 2 and "fail-on must be" in bad[-1].out
+    bad_arch = action(base, **{"build-arch": "mips"})
+    assert bad_arch[-1].returncode == 2 and "build-arch must be x86_64 or arm64" in bad_arch[-1].out
 
     no_range = action(None, with_={})   # not a pull request, and no range input
     assert no_range[-1].returncode == 2 and "no range given" in no_range[-1].out

@@ -20,7 +20,7 @@ from test_hooks_support import (CHECKOUT, NEW_XEN_DOOR, VENV_BIN, XEN_NOTE_ANCHO
 
 HOOKS = yaml.safe_load((CHECKOUT / ".pre-commit-hooks.yaml").read_text())
 # Beyond the profile's files: a loader note (EL101, EL103) can be written in any assembler file.
-EXTRA_PATTERNS = {r"arch/x86/.*\.S"}
+EXTRA_PATTERNS = {r"arch/x86/.*\.S", r"arch/arm64/.*\.S"}
 
 
 def _hook(hook_id: str) -> dict:
@@ -59,8 +59,8 @@ def test_manifest_and_readme_config_pass_pre_commit_validation(tmp_path):
 
 
 def test_files_filter_is_the_profile_watched_globs():
-    profile = load_profile()
-    wanted = {_glob_to_regex(g) for g in profile.watched_globs()} | EXTRA_PATTERNS
+    globs = set(load_profile("x86_64").watched_globs()) | set(load_profile("arm64").watched_globs())
+    wanted = {_glob_to_regex(g) for g in globs} | EXTRA_PATTERNS
     assert _alternatives(_hook("entrylint")["files"]) == wanted
 
 
@@ -72,6 +72,9 @@ def test_files_filter_matches_what_the_profile_watches():
     for path in [*MINI_KERNEL, "arch/x86/boot/startup/sme.c", "arch/x86/mm/mem_encrypt_amd.c"]:
         assert bool(files.search(path)) == profile.is_watched(path), path
     assert files.search("arch/x86/platform/newdoor/head.S")   # where a new loader note could go
+    arm64 = load_profile("arm64")
+    for path in ("arch/arm64/kernel/head.S", "arch/arm64/kernel/setup.c", "drivers/firmware/efi/libstub/arm64.c"):
+        assert files.search(path) and arm64.is_watched(path), path
     for path in ("drivers/misc/widget.c", "Documentation/x86/boot.rst", "init/main.c.orig", "xinit/main.c"):
         assert not files.search(path), path
 
