@@ -1,18 +1,20 @@
 """Settings from .entrylint.toml (or [tool.entrylint] in pyproject.toml) at the repository root.
 
 Keys: select, ignore (lists of rule ids or prefixes), severity (table: rule id → error, warning
-or note), profile (a path, relative to the config file), fail-on (error, warning or note).
+or note), profile (a path, relative to the config file, or a shipped profile's name: x86_64, arm64),
+fail-on (error, warning or note).
 Command-line options win over the file. Every key is checked; a typo is an error naming it.
 """
 
 from __future__ import annotations
 
 import os
-from linter.record import field, record
 
 from linter import jsoncache
 from linter.errors import ConfigError
 from linter.findings import SEVERITIES
+from linter.profilefile import SHIPPED_ARCHES
+from linter.record import field, record
 
 KEYS = {"select", "ignore", "severity", "profile", "fail-on"}
 
@@ -114,7 +116,9 @@ def load_config(path: str, table: str | None = None, optional: bool = False) -> 
     if "profile" in data:
         if not isinstance(data["profile"], str):
             raise ConfigError(path, f"key '{prefix}profile' must be a path")
-        cfg.profile = os.path.join(os.path.dirname(os.path.abspath(path)), data["profile"])
+        named = os.path.join(os.path.dirname(os.path.abspath(path)), data["profile"])
+        # a shipped profile's name, unless a file of that name sits beside the config
+        cfg.profile = data["profile"] if data["profile"] in SHIPPED_ARCHES and not os.path.exists(named) else named
     if "fail-on" in data:
         if data["fail-on"] not in SEVERITIES:
             raise ConfigError(path, f"key '{prefix}fail-on' must be one of {', '.join(SEVERITIES)}")

@@ -270,3 +270,14 @@ def test_random_damage_to_an_arm64_image_never_crashes(arm64_images, tmp_path):
         for command in ("entries", "gaps"):
             run = entrylint(command, "--no-cache", str(image))
             assert run.code in (0, 2) and "Traceback" not in run.err, (case, command, run.err)
+
+
+def test_the_config_names_a_shipped_profile(repo):
+    arm64_repo(repo)
+    base = repo.head()
+    repo.write(".entrylint.toml", 'profile = "arm64"\n')
+    repo.edit("arch/x86/kernel/head_64.S", "\tcall\t__startup_64\n", "\tcall\t__startup_64\n\tnop\n")
+    repo.edit("arch/arm64/kernel/head.S", "\tbl\trecord_mmu_state\n", "\tbl\trecord_mmu_state\n\tnop\n")
+    repo.commit("x86, arm64: a nop in each head")
+    got = findings(entrylint("check", f"{base}..HEAD", "--format", "json", "--show-notes", cwd=repo.path))
+    assert got and all(paths == ("arm64-native",) for _, paths in got)     # x86's head is not watched
