@@ -54,7 +54,7 @@ def test_cut_returns_the_span(tree):
 
 def test_every_series_has_expectations_for_every_era():
     data = tomllib.loads((HERE / "expected.toml").read_text())["series"]
-    assert set(data) == {series.branch(n).removeprefix("e2e/") for n in series.NAMES}
+    assert set(data) == {series.branch(n).removeprefix("e2e/") for n in series.ALL_NAMES}
     for era in run.ERAS:
         for name, (expect, forbid, notes) in run.expectations(era).items():
             assert set(expect) <= RULES and set(forbid) <= RULES, name
@@ -64,8 +64,14 @@ def test_every_series_has_expectations_for_every_era():
 
 def test_every_series_has_patches_for_every_era():
     for era in run.ERAS:
-        for name in series.NAMES:
+        for name in series.names_for(era):
             assert series.patches(name, era), (name, era)
+
+
+def test_the_arm64_era_lists_its_doors_and_debian_image():
+    doors = tomllib.loads((HERE / "expected.toml").read_text())["doors"]["arm64"]
+    assert doors["debian"] == "*-arm64" and "arm64-native:primary_entry" in doors["doors"]
+    assert not any(d.startswith(("xen", "-:")) for d in doors["doors"])      # no Xen door, none unclaimed
 
 
 def test_outcome_verdicts():
