@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from linter.image import decode as D
-from linter.image.paths import BRANCHES, base_name
+from linter.image.paths import IS_BRANCH, base_name
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class ImageHookMap:
             return []
         funcs, section = a.funcs, a.model.sections[int(a.funcs.section[f])]
         refs = a.model.decode_references(section, funcs.start[[f]], funcs.end[[f]], asm_mask=funcs.asm[[f]])
-        branch = np.isin(refs.kind, BRANCHES)
+        branch = IS_BRANCH[refs.kind]
         callee = np.where(branch, funcs.starting_at(refs.target), -1)
         overridden = {o.address for os in self.overrides.values() for o in os}
         out = []
@@ -172,7 +172,7 @@ def _slot_callers(analysis, namer, slots: set[int], max_depth: int) -> dict[str,
     src = dst = np.empty(0, np.int64)
     if analysis.graph is not None and max_depth > 0:
         s, d, k = analysis.graph.out_edges(np.flatnonzero(inside))
-        calls = np.isin(k, BRANCHES) & inside[d]
+        calls = IS_BRANCH[k] & inside[d]
         src, dst = s[calls].astype(np.int64), d[calls].astype(np.int64)
     out: dict[str, dict[str, int]] = {}
     for slot in np.unique(addrs).tolist():

@@ -48,6 +48,16 @@ KIND_NAMES = {D.CALL_REL: "call", D.JMP_REL: "jump", D.JCC_REL: "branch", D.RIP_
 BRANCHES = (D.CALL_REL, D.JMP_REL, D.JCC_REL)
 SLOT_READS = (D.SLOT_READ_CALL, D.SLOT_READ_JMP, D.SLOT_LOAD)
 ASM_REFS = (D.RIP_REF, D.ABS_IMM, D.ABS_PHYS)
+
+
+def kind_table(kinds) -> np.ndarray:
+    """Bool per reference kind (0..255): `table[refs.kind]` is a gather, ~4x cheaper than np.isin."""
+    table = np.zeros(256, bool)
+    table[list(kinds)] = True
+    return table
+
+
+IS_BRANCH, IS_SLOT_READ, IS_ASM_REF = kind_table(BRANCHES), kind_table(SLOT_READS), kind_table(ASM_REFS)
 SUFFIX = re.compile(r"(\.(cold|part|constprop|isra|lto_priv|llvm)(\.\d+)?)+$")
 
 
@@ -193,20 +203,20 @@ class EdgeReader:
     def _edges(self, src: np.ndarray, refs) -> tuple:
         funcs, kind, target = self.funcs, refs.kind, refs.target
         dst = np.full(len(src), -1, np.int64)
-        branch = np.isin(kind, BRANCHES)
+        branch = IS_BRANCH[kind]
         dst[branch] = funcs.containing(target[branch])
-        slot = np.isin(kind, SLOT_READS)
+        slot = IS_SLOT_READ[kind]
         values, ok = D.read_slots(target[slot], self.data)
         dst[slot] = np.where(ok, funcs.starting_at(values), -1)
         copies = self._copies(refs)
         dst[copies] = -1
         # every read, whatever the slot holds statically: the hook map asks who calls a slot
         self.reads.append((src[slot & ~copies].astype(np.int64), target[slot & ~copies].astype(np.uint64)))
-        asm_ref = np.isin(kind, ASM_REFS) & funcs.asm[src]
+        asm_ref = IS_ASM_REF[kind] & funcs.asm[src]
         if asm_ref.any():
             virtual = np.array([self.model.to_virtual(int(t)) or 0 for t in target[asm_ref]], np.uint64)
             hit = funcs.starting_at(virtual)
-            hit[np.isin(virtual, self.markers)] = -1            # `lea _text(%rip)`: arithmetic
+            hit[D.lookup_exact(virtual, self.markers) >= 0] = -1   # `lea _text(%rip)`: arithmetic
             dst[asm_ref] = hit
         self._note_hooks(src, refs)
         return src, dst, kind
