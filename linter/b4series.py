@@ -29,11 +29,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from linter.record import field, record
 
 from linter.errors import PatchError
 from linter.findings import Finding
 from linter.gitsafe import SAFE_DIFF, git_argv, safe_env
+from linter.record import field, record
 from linter.series import SERIES_POS, Series, Wanted, mail_subject
 
 MAGIC_MARKER = "--- b4-submit-tracking ---"

@@ -6,8 +6,9 @@ pyelftools (pre-commit must stay close to Python's own start-up).
 
 from __future__ import annotations
 
-from linter.record import field, record
 from typing import TYPE_CHECKING, Any
+
+from linter.record import field, record
 
 if TYPE_CHECKING:  # pragma: no cover - types only
     from linter.marks import HunkMark

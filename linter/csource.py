@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from linter.record import record
 
 from linter.listcache import ByList
+from linter.record import record
 
 ASM_SUFFIXES = (".S", ".s")
 ASM_LABEL = re.compile(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+
 from linter.record import field, record
 
 SEVERITIES = ("note", "warning", "error")  # in rising order

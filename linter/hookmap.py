@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from linter.record import field, record
 
 from linter import jsoncache
 from linter.csource import c_spans
 from linter.hooksource import Assignment, assignments, blank_comments, calls_by_function, initialisers
 from linter.profile import HookProfile, globs_matcher
+from linter.record import field, record
 
 
 @record(frozen=True)

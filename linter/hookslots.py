@@ -5,11 +5,11 @@ the words that say which path runs what in a slot."""
 from __future__ import annotations
 
 from collections import Counter
-from linter.record import field, record
 from typing import Iterator
 
 from linter.marks import COMMENT_ONLY
 from linter.hooksource import SequenceItem, assignments, defined_functions, sequence, window_sequence
+from linter.record import field, record
 
 
 def changed_common_functions(ctx) -> Iterator[tuple[object, str, list[SequenceItem], list[SequenceItem]]]:

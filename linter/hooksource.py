@@ -13,11 +13,11 @@ sees them as slot reads.
 from __future__ import annotations
 
 import re
-from linter.record import record
 from functools import lru_cache
 
 from linter.csource import C_KEYWORDS, Span, c_spans
 from linter.listcache import ByList
+from linter.record import record
 
 NOT_CALLS = C_KEYWORDS | {"defined", "asm", "__asm__", "volatile", "do", "else", "case", "goto"}
 IDENT = re.compile(r"[A-Za-z_]\w*")

@@ -15,7 +15,6 @@ Which function a changed line belongs to, best source first:
 from __future__ import annotations
 
 import re
-from linter.record import field, record
 
 from unidiff import PatchedFile
 from unidiff.patch import Hunk
@@ -23,6 +22,7 @@ from unidiff.patch import Hunk
 from linter.csource import (ASM_END, ASM_LABEL, ASM_PLAIN_LABEL, ASM_SUFFIXES, Span, enclosing, first_c_name,
                             spans, spans_after_edit)
 from linter.profile import Profile
+from linter.record import field, record
 from linter.series import Patch, Series
 from linter.versions import FileVersions
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from linter.record import field, record
 
 from linter.errors import ConfigError
+from linter.record import field, record
 
 # (a plain path: pathlib is a few ms of every pre-commit run)
 SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules", "x86_64.toml")

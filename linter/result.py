@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from linter.record import field, record
-
 from linter.findings import Finding, severity_rank
+from linter.record import field, record
 
 
 @record

@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from linter.record import field, record
 from typing import Callable
 
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
 from linter.errors import PatchError
+from linter.record import field, record
 
 Wanted = Callable[[str, str], bool]   # (file name, its diff text) → parse it?
 

@@ -30,10 +30,10 @@ message; "Entrylint-Ack: EL211 <reason>" accepts the note.
 from __future__ import annotations
 
 import sys
-from linter.record import record
 from typing import Iterable
 
 from linter.findings import Finding
+from linter.record import record
 from linter.ruleapi import finding
 
 ID = "EL211"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from linter.record import record
 
 from linter.marks import HunkMark
 from linter.profile import NoteOwner, Profile
+from linter.record import record
 
 MAX_NOTE_LINES = 4   # a note macro spans at most this many lines
 
