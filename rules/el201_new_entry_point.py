@@ -49,12 +49,11 @@ def check(ctx) -> Iterable[Finding]:
             continue  # an old announcement that now leads nowhere: EL202 reports the loss
         path = door.path or "unknown"
         how = ", ".join(f"{a}={door.announced_at[a]:#x}" for a in door.announced_by) or "profile entry symbol"
+        where = f"on the {path} path" if door.path else f"on no path of the {ctx.profile.name} profile"
         if old is None:
-            message = (f"new entry point {door.label} on the {path} path ({how}): the base image has no "
-                       f"such door")
+            message = (f"new entry point {door.label} {where} ({how}): the base image has no such door")
         else:
-            message = (f"entry point {door.label} of the {path} path is newly announced by "
-                       f"{', '.join(new_announcers)}")
+            message = f"entry point {door.label} {where} is newly announced by {', '.join(new_announcers)}"
         source = head.symbols.file_name(door.index) if door.resolves else None
         yield finding(sys.modules[__name__], message, file=profile_file(ctx.profile, source, door.path, fallback=True),
                       paths=[door.path] if door.path else [], symbol=door.label, image="head",

@@ -76,6 +76,7 @@ def test_check_flags_the_new_xen_door_between_two_images(arm64_images):
     assert run.code == 1, run.err
     new = [f for f in run.json()["findings"] if f["rule"] == "EL201"]
     assert [f["symbol"] for f in new] == ["xen_arm64_entry"]
+    assert "on no path of the arm64 profile (note:Xen:1=" in new[0]["message"]
 
 
 def test_reach_follows_the_jump_through_the_literal_pool(arm64_images):
