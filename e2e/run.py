@@ -167,7 +167,27 @@ def doors_outcomes(entrylint: str, era: str, base_image: Path, e2e_dir: Path) ->
                 outcome.got[door] = outcome.got.get(door, 0) + 1
             outcome.forbid = [d for d in outcome.got if d not in expected["doors"]]
         outcomes.append(outcome)
+        outcomes.append(reach_outcome(entrylint, label, image, expected))
     return outcomes
+
+
+def reach_outcome(entrylint: str, label: str, image: Path, expected: dict) -> Outcome:
+    """`entrylint gaps` on an image: the native path (the profile's first) reaches every name of
+    `reach` and none starting with a `reach_not` prefix."""
+    outcome = Outcome(f"reach:{label}", expected["reach"], [])
+    started = time.monotonic()
+    done = subprocess.run([entrylint, "gaps", "--format", "json", str(image)], text=True, capture_output=True)
+    outcome.lint_seconds = time.monotonic() - started
+    if done.returncode != 0:
+        outcome.error = f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
+        return outcome
+    native = next(iter(json.loads(done.stdout)["paths"].values()))["reach"]
+    outcome.got = {name: 1 for name in native if name in expected["reach"]}
+    wrong = sorted(n for n in native if n.startswith(tuple(expected["reach_not"])))
+    outcome.got.update({n: 1 for n in wrong})
+    outcome.forbid = wrong
+    outcome.got[f"({len(native)} functions)"] = 1
+    return outcome
 
 
 def table(era: str, outcomes: list[Outcome]) -> str:

@@ -2,7 +2,8 @@
 
 Keyed by the GNU build-id plus a digest of the section headers: objcopy keeps the build-id
 while it renumbers sections (stripping .rela.* or DWARF), and symbols record section numbers.
-Without a build-id the key is size, mtime and path. Lives under $XDG_CACHE_HOME/entrylint
+Without a build-id the key is size, mtime and path. The model adds entrylint's code identity
+(linter.jsoncache.code_identity): a graph an older decoder derived is never read. Lives under $XDG_CACHE_HOME/entrylint
 (default ~/.cache/entrylint). A cache that cannot be read or written is simply not used.
 """
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from linter.errors import ImageError
 from linter.image.cache import ImageCache, image_key
+from linter.jsoncache import code_identity
 from linter.image.doors import Door, find_doors
 from linter.image.header import check_image_file
 from linter.image.notes import Note, NoteFormatError, name_and_value, parse_notes
@@ -249,7 +250,10 @@ def _open(path: str, header, profile, use_cache: bool) -> ImageModel:
     _read_notes(model, profile)   # (the cache key needs the build-id note)
     model.build_id = next((n.desc.hex() for n in model.notes if n.owner == "GNU" and n.type == 3), None)
     table = bytes(data[header.shoff:header.shoff + header.shnum * header.shentsize])
-    model.cache = ImageCache(image_key(path, model.build_id, table), enabled=use_cache)
+    # entrylint's own code is part of the key: arrays another version derived (its graph, its
+    # edges) are never read
+    key = f"{image_key(path, model.build_id, table)}-{code_identity()[:12]}"
+    model.cache = ImageCache(key, enabled=use_cache)
     return model
 
 
