@@ -72,6 +72,7 @@ def test_the_arm64_era_lists_its_doors_and_debian_image():
     doors = tomllib.loads((HERE / "expected.toml").read_text())["doors"]["arm64"]
     assert doors["debian"] == "*-arm64" and "arm64-native:primary_entry" in doors["doors"]
     assert not any(d.startswith(("xen", "-:")) for d in doors["doors"])      # no Xen door, none unclaimed
+    assert "__primary_switched" in doors["reach"] and "start_kernel" in doors["reach_not"]
 
 
 def test_outcome_verdicts():
