@@ -154,34 +154,42 @@ def doors_outcomes(entrylint: str, era: str, base_image: Path, e2e_dir: Path) ->
                                        sorted((e2e_dir / "debian").glob(expected["debian"]))]
     outcomes = []
     for label, image in images:
-        outcome = Outcome(f"doors:{label}", expected["doors"], [])
-        started = time.monotonic()
-        done = subprocess.run([entrylint, "entries", "--format", "json", str(image)], text=True, capture_output=True)
-        outcome.lint_seconds = time.monotonic() - started
-        if done.returncode != 0:
-            outcome.error = f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
-        else:
-            # one entry per door: "path:symbol" ("-:symbol" for a door no path claims)
-            for e in json.loads(done.stdout)["entries"]:
-                door = f"{e['path'] or '-'}:{e['symbol'] or e['address']}"
-                outcome.got[door] = outcome.got.get(door, 0) + 1
-            outcome.forbid = [d for d in outcome.got if d not in expected["doors"]]
-        outcomes.append(outcome)
-        outcomes.append(reach_outcome(entrylint, label, image, expected))
+        outcomes += [doors_outcome(entrylint, label, image, expected), reach_outcome(entrylint, label, image, expected)]
     return outcomes
+
+
+def image_report(entrylint: str, command: str, image: Path, outcome: Outcome) -> dict | None:
+    """`entrylint COMMAND --format json IMAGE`'s report, timed into the outcome (None: its error is)."""
+    started = time.monotonic()
+    done = subprocess.run([entrylint, command, "--format", "json", str(image)], text=True, capture_output=True)
+    outcome.lint_seconds = time.monotonic() - started
+    if done.returncode != 0:
+        outcome.error = f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
+        return None
+    return json.loads(done.stdout)
+
+
+def doors_outcome(entrylint: str, label: str, image: Path, expected: dict) -> Outcome:
+    """`entrylint entries` on an image: exactly the doors of `doors`, as "path:symbol" ("-:symbol"
+    for a door no path claims)."""
+    outcome = Outcome(f"doors:{label}", expected["doors"], [])
+    report = image_report(entrylint, "entries", image, outcome)
+    if report is not None:
+        for e in report["entries"]:
+            door = f"{e['path'] or '-'}:{e['symbol'] or e['address']}"
+            outcome.got[door] = outcome.got.get(door, 0) + 1
+        outcome.forbid = [d for d in outcome.got if d not in expected["doors"]]
+    return outcome
 
 
 def reach_outcome(entrylint: str, label: str, image: Path, expected: dict) -> Outcome:
     """`entrylint gaps` on an image: the native path (the profile's first) reaches every name of
     `reach` and none starting with a `reach_not` prefix."""
     outcome = Outcome(f"reach:{label}", expected["reach"], [])
-    started = time.monotonic()
-    done = subprocess.run([entrylint, "gaps", "--format", "json", str(image)], text=True, capture_output=True)
-    outcome.lint_seconds = time.monotonic() - started
-    if done.returncode != 0:
-        outcome.error = f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
+    report = image_report(entrylint, "gaps", image, outcome)
+    if report is None:
         return outcome
-    native = next(iter(json.loads(done.stdout)["paths"].values()))["reach"]
+    native = next(iter(report["paths"].values()))["reach"]
     outcome.got = {name: 1 for name in native if name in expected["reach"]}
     wrong = sorted(n for n in native if n.startswith(tuple(expected["reach_not"])))
     outcome.got.update({n: 1 for n in wrong})
