@@ -91,8 +91,9 @@ def profile_digest(profile_path: str) -> str:
 class Answers:
     """The stored report of one command on one image; `enabled=False` makes get/put no-ops."""
 
-    def __init__(self, file: str | None, entry: str):
+    def __init__(self, file: str | None, entry: str, header=None):
         self.file, self.entry = file, entry
+        self.header = header                       # the image's ELF header (linter.image.header)
 
     @classmethod
     def for_image(cls, path: str, command: str, options: dict, profile_path: str | None,
@@ -102,14 +103,14 @@ class Answers:
         header = check_image_file(path)            # a wrong input is told the same way, cache or not
         key = quick_image_key(path, header, IMAGE_KEY_VERSION) if enabled else None
         if key is None:
-            return cls(None, "")
+            return cls(None, "", header)
         try:
             profile = profile_digest(profile_file(profile_path, header.arch))
         except OSError:
-            return cls(None, "")                   # the profile loader says what is wrong with it
+            return cls(None, "", header)           # the profile loader says what is wrong with it
         entry = hashlib.sha1(json.dumps([command, options, profile, code_identity()], sort_keys=True)
                              .encode()).hexdigest()
-        return cls(os.path.join(cache_root(), "answers", key + ".ans"), entry)
+        return cls(os.path.join(cache_root(), "answers", key + ".ans"), entry, header)
 
     def get(self) -> dict | None:
         return self._entries().get(self.entry) if self.file else None
@@ -143,11 +144,10 @@ def answered(args, command: str, options: dict, build, store: bool = True) -> di
     if report is not None:
         report["image"] = args.image             # the same image, maybe by another name
         return report
-    from linter.image.header import check_image_file
     from linter.image.model import load_image
     from linter.profile import load_profile
 
-    profile = load_profile(getattr(args, "profile", None), check_image_file(args.image).arch)
+    profile = load_profile(getattr(args, "profile", None), answers.header.arch)
     report = build(load_image(args.image, profile, use_cache=not no_cache), profile)
     answers.put(report)
     return report

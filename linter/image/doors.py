@@ -110,7 +110,9 @@ def _door_at(model: "ImageModel", path: str | None, address: int, index: int | N
     address &= (1 << 64) - 1  # an address read from damaged headers still fits 64 bits
     section = model.section_at(address)
     if index is None:
-        found = model.code_symbol_at(address) or _marker_at(model, address, section)
+        found = model.code_symbol_at(address)
+        if found is None and (marker := model.marker_at(address)) is not None:
+            found = marker, 0                  # arm64's e_entry: _text, the Image header
         if found is None:
             return Door(path, None, -1, address, section.name if section else None)
         index, offset = found
@@ -118,12 +120,3 @@ def _door_at(model: "ImageModel", path: str | None, address: int, index: int | N
         offset = 0
     return Door(path, model.symbols.name(index), index, address, section.name if section else None, offset)
 
-
-def _marker_at(model: "ImageModel", address: int, section) -> tuple[int, int] | None:
-    """(index, 0) of a marker at `address` in code: arm64's e_entry is _text, the Image header,
-    which no function symbol names."""
-    if section is None or not section.executable:
-        return None
-    markers = [int(i) for i in model.symbols.at(address) if model.symbols.is_marker(int(i))]
-    syms = model.symbols
-    return (min(markers, key=lambda i: (syms.name(i).startswith("$"), not syms.is_global(i), i)), 0) if markers else None

@@ -15,12 +15,12 @@ import numpy as np
 
 from linter.errors import ImageError
 from linter.image.cache import ImageCache, image_key
-from linter.jsoncache import code_identity
 from linter.image.doors import Door, find_doors
 from linter.image.header import check_image_file
 from linter.image.notes import Note, NoteFormatError, name_and_value, parse_notes
 from linter.image.symbols import MAPPING_PREFIXES, STT_FUNC, STT_NOTYPE, SymbolTable
 from linter.image.tables import program_table, section_table
+from linter.jsoncache import code_identity
 
 SHF_ALLOC, SHF_EXECINSTR = 0x2, 0x4
 SHN_LORESERVE = 0xFF00
@@ -214,6 +214,17 @@ class ImageModel:
             best = min(around, key=lambda i: int(self.symbols.size[i]))
             return best, address - int(self.symbols.value[best])
         return None
+
+    def marker_at(self, address: int) -> int | None:
+        """The marker symbol at `address` in code (`_text` before the mapping symbol `$x` there, a
+        global before a local), or None: arm64's e_entry is _text, the Image header, which no
+        function symbol names."""
+        section = self.section_at(address)
+        if section is None or not section.executable:
+            return None
+        syms = self.symbols
+        markers = [int(i) for i in syms.at(address) if syms.is_marker(int(i))]
+        return min(markers, key=lambda i: (syms.name(i).startswith("$"), not syms.is_global(i), i), default=None)
 
     def name(self, index: int) -> str:
         return self.symbols.name(index)

@@ -138,16 +138,10 @@ def _entry_marker(model, node: np.ndarray) -> list[int]:
     """[the marker at e_entry] when no function starts there: arm64's e_entry is _text, the Image
     header, whose first words branch to primary_entry; the door must be a node."""
     entry = model.to_virtual(model.entry)
-    if entry is None:
+    marker = model.marker_at(entry) if entry is not None else None
+    if marker is None or (node & (model.symbols.value == np.uint64(entry))).any():
         return []
-    syms = model.symbols
-    at = syms.value == np.uint64(entry)
-    if (at & node).any():
-        return []
-    section = model.section_at(entry)
-    markers = np.flatnonzero(at & syms.marker_mask()).tolist() if section is not None and section.executable else []
-    # _text, not the mapping symbol `$x` at the same address
-    return sorted(markers, key=lambda i: (syms.name(i).startswith("$"), not syms.is_global(i), i))[:1]
+    return [marker]
 
 
 @dataclass
