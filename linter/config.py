@@ -115,7 +115,7 @@ def load_config(path: str, table: str | None = None, optional: bool = False) -> 
     cfg.severity = dict(sev)
     if "profile" in data:
         if not isinstance(data["profile"], str):
-            raise ConfigError(path, f"key '{prefix}profile' must be a path")
+            raise ConfigError(path, f"key '{prefix}profile' must be a path or a shipped profile's name")
         named = os.path.join(os.path.dirname(os.path.abspath(path)), data["profile"])
         # a shipped profile's name, unless a file of that name sits beside the config
         cfg.profile = data["profile"] if data["profile"] in SHIPPED_ARCHES and not os.path.exists(named) else named

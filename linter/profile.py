@@ -199,6 +199,10 @@ def load_profile(path: str | os.PathLike | None = None, arch: str = "x86_64") ->
     from linter.profilefile import profile_file
 
     source = profile_file(path, arch)
+    if not os.path.exists(source):
+        from linter.profilefile import SHIPPED_ARCHES
+
+        raise ConfigError(source, f"no such profile file (a shipped profile is named {' or '.join(SHIPPED_ARCHES)})")
     return _build(read_toml(source, "profile"), source)
 
 

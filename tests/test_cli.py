@@ -116,7 +116,7 @@ def test_bad_profile_names_the_key(repo, tmp_path, mutate, words):
 def test_missing_profile_and_image(repo):
     _one_sided(repo)
     assert_one_line_error(entrylint("check", "HEAD", "--profile", "/nonexistent.toml", cwd=repo.path),
-                          "/nonexistent.toml", "cannot read profile")
+                          "/nonexistent.toml", "no such profile file", "x86_64 or arm64")
     assert_one_line_error(entrylint("check", "HEAD", "--image", "/nonexistent/vmlinux", cwd=repo.path),
                           "/nonexistent/vmlinux")
 
